@@ -1,4 +1,5 @@
-"""Conformance of generated code: run each target's module with its real framework and compare with the kernel.
+"""Conformance of generated code: run each target's module with its real framework and compare with the kernel
+(the rate, and the momentum schedule when the document has one).
 
 The tolerance rule is spec/targets.md: a float32 target passes when
 ``|target - ref| <= 2e-7 * max|ref| + 1e-6 * |ref|`` at every checked step, a float64 target when
@@ -22,7 +23,7 @@ from .codegen import default_class_name, generate
 if TYPE_CHECKING:
     from .spec import Spec
 
-__all__ = ["Report", "check", "default_steps", "import_generated", "target_values", "TARGET_PRECISION",
+__all__ = ["Report", "check", "default_steps", "import_generated", "target_values", "momentum_values", "TARGET_PRECISION",
            "TARGET_MAX_STEP", "within_tolerance"]
 
 #: The arithmetic each target computes in (jax: float32 unless x64 is enabled).
@@ -101,6 +102,23 @@ def target_values(module: ModuleType, target: str, class_name: str, steps: np.nd
     raise ValueError(f"unknown target {target!r}")
 
 
+def momentum_values(module: ModuleType, target: str, steps: np.ndarray) -> np.ndarray:
+    """The momentum schedule at ``steps`` from a generated module (spec/targets.md#momentum)."""
+    if target == "torch":
+        return np.array([module.momentum_at(int(t)) for t in steps], dtype=np.float64)
+    if target == "tf":
+        import tensorflow as tf
+
+        return np.asarray(module.momentum_at(tf.constant(steps, dtype=tf.int64)).numpy(), dtype=np.float64)
+    if target == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        dtype = jnp.int64 if _jax_x64() else jnp.int32
+        return np.asarray(jax.jit(module.momentum)(jnp.asarray(steps, dtype=dtype)), dtype=np.float64)
+    raise ValueError(f"unknown target {target!r}")
+
+
 def within_tolerance(got: np.ndarray, ref: np.ndarray, prec: str) -> tuple[np.ndarray, float, float]:
     """Per-step pass mask, max absolute and max relative error, by the rule of spec/targets.md."""
     finite = np.isfinite(ref)
@@ -128,11 +146,17 @@ def check(spec: Spec, target: str, steps: np.ndarray | None = None) -> Report:
     steps = steps[steps <= limit]
     class_name = default_class_name(spec)
     module = import_generated(generate(spec, target, class_name), f"lrspec_generated_{target}_{spec.digest()[:12]}")
-    got = target_values(module, target, class_name, steps)
-    ref = spec.evaluate(steps)
-    ok, max_abs, max_rel = within_tolerance(got, ref, prec)
-    detail = ""
-    if not ok.all():
-        bad = int(np.argmin(ok))
-        detail = f"first failure at step {int(steps[bad])}: {target} {got[bad]!r}, reference {ref[bad]!r}"
-    return Report(target, int(steps.size), max_abs, max_rel, bool(ok.all()), prec, detail)
+    runs = [("lr", target_values(module, target, class_name, steps), spec.evaluate(steps))]
+    momentum = spec.momentum
+    if momentum is not None:
+        runs.append(("momentum", momentum_values(module, target, steps), momentum.evaluate(steps)))
+    passed, max_abs, max_rel, details = True, 0.0, 0.0, []
+    for label, got, ref in runs:
+        ok, err, rel = within_tolerance(got, ref, prec)
+        max_abs, max_rel = max(max_abs, err), max(max_rel, rel)
+        if not ok.all():
+            passed = False
+            bad = int(np.argmin(ok))
+            details.append(f"{label}: first failure at step {int(steps[bad])}: {target} {got[bad]!r}, "
+                           f"reference {ref[bad]!r}")
+    return Report(target, int(steps.size), max_abs, max_rel, passed, prec, "; ".join(details))

@@ -30,9 +30,20 @@ def expand_node(node: NodeBase | Alias) -> NodeBase:
 
 
 def expand(document: Document) -> Document:
-    """The document with its schedule in core form."""
-    core = expand_node(document.schedule)
-    return document if core is document.schedule else document.model_copy(update={"schedule": core})
+    """The document with its schedule and its momentum schedule in core form.
+
+    A top-level alias that cycles the momentum (torch's ``cycle_momentum``) fills in ``momentum``.
+    """
+    schedule = document.schedule
+    momentum = document.momentum
+    if momentum is None and isinstance(schedule, Alias) and (filled := schedule.momentum()) is not None:
+        momentum = _NODE.validate_python(filled)
+    update: dict[str, Any] = {}
+    if (core := expand_node(schedule)) is not schedule:
+        update["schedule"] = core
+    if momentum is not None and (core_momentum := expand_node(momentum)) is not document.momentum:
+        update["momentum"] = core_momentum
+    return document.model_copy(update=update) if update else document
 
 
 def core_mapping(document: Document) -> dict[str, Any]:

@@ -48,10 +48,13 @@ class PlanNode:
 
 @dataclass(frozen=True)
 class Plan:
-    """The lowered document: its root node and every node by id (ids are depth-first, root first)."""
+    """The lowered document: its root node and every node by id (ids are depth-first, root first; the momentum
+    schedule's nodes come after the schedule's)."""
 
     root: PlanNode
     nodes: tuple[PlanNode, ...]
+    momentum: PlanNode | None = None
+    """The momentum schedule's root (its nodes follow the schedule's in ``nodes``), or None."""
 
 
 def _floor(node: NodeBase) -> float:
@@ -76,8 +79,9 @@ def _scale(node: Cyclical) -> tuple[Expr | None, bool]:
     return None, True
 
 
-def lower(document: Document) -> Plan:
-    """Lower a validated document into a :class:`Plan` (library aliases are desugared first)."""
+def lower(document: Document, momentum: bool = True) -> Plan:
+    """Lower a validated document into a :class:`Plan` (library aliases are desugared first); with
+    ``momentum=False`` the plan leaves out the momentum schedule."""
     nodes: list[PlanNode] = []
 
     def visit(node: NodeBase) -> PlanNode:
@@ -106,6 +110,8 @@ def lower(document: Document) -> Plan:
         nodes[index] = planned
         return planned
 
-    root = visit(expand(document).schedule)
-    return Plan(root, tuple(nodes))
+    core = expand(document)
+    root = visit(core.schedule)
+    extra = visit(core.momentum) if momentum and core.momentum is not None else None
+    return Plan(root, tuple(nodes), extra)
 

@@ -58,6 +58,21 @@ class Spec:
         """sha256 of :meth:`canonical_json`."""
         return hashlib.sha256(self.canonical_json().encode()).hexdigest()
 
+    @property
+    def momentum(self) -> Spec | None:
+        """The document's momentum schedule as a spec of its own (evaluate it like any spec), or None.
+
+        It is the document's ``momentum``, or the one a top-level torch alias with ``cycle_momentum`` fills in.
+        """
+        from .expand import expand
+
+        core = expand(self.document).momentum
+        if core is None:
+            return None
+        name = f"{self.name[:119]}-momentum"
+        document = self.document.model_copy(update={"name": name, "schedule": core, "momentum": None})
+        return Spec(document, self.source)
+
     def evaluate(self, steps: Any, dtype: Any = None) -> Any:
         """lr(t) for an int (a float back), or a range, list or integer array of steps (an array back).
 

@@ -8,6 +8,7 @@ import os
 import sys
 from typing import IO, TYPE_CHECKING, Any, Callable
 
+from ..diagnostics import Diagnostic, LrspecError
 from ._common import EXIT_FAIL, EXIT_OK, RAW, Usage, add_range, isatty, load, number, out, step_range, write_file
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="output format (default: from the extension of -o, else csv)")
     p.add_argument("-o", "--output", metavar="OUT", default=None, help="write to OUT instead of standard output")
     p.add_argument("--float32", action="store_true", help="round each value to binary32")
+    p.add_argument("--momentum", action="store_true", help="the document's momentum schedule instead of lr")
     p.set_defaults(run=_cmd_eval, parser=p)
 
     p = sub.add_parser("audit", formatter_class=RAW, epilog=_AUDIT_EPILOG,
@@ -65,7 +67,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", metavar="FILE", help="the document ('-' for standard input)")
     add_range(p, stride=False)
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    p.add_argument("--momentum", action="store_true", help="the document's momentum schedule instead of lr")
     p.set_defaults(run=_cmd_audit, parser=p)
+
+
+def _schedule(args: argparse.Namespace) -> Spec:
+    """The document's schedule, or with --momentum its momentum schedule."""
+    spec = load(args.file)
+    if not args.momentum:
+        return spec
+    momentum = spec.momentum
+    if momentum is None:
+        raise LrspecError(Diagnostic("the document has no momentum schedule: give it a momentum node, or use a "
+                                     "torch.OneCycleLR or torch.CyclicLR schedule with cycle_momentum",
+                                     "momentum", file=args.file))
+    return momentum
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -77,7 +93,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     to_stdout = args.output in (None, "-")
     if fmt == "npy" and to_stdout and isatty(sys.stdout):
         raise Usage("--format npy writes binary data; give -o OUT.npy or redirect standard output")
-    spec = load(args.file)
+    spec = _schedule(args)
 
     import numpy as np
 
@@ -133,7 +149,7 @@ def _write_npy(stream: IO[bytes], spec: Spec, steps: range, chunks: Callable[[],
 
 def _cmd_audit(args: argparse.Namespace) -> int:
     steps = step_range(args)
-    spec = load(args.file)
+    spec = _schedule(args)
     result = spec.audit(steps.start, steps.stop)
     file = "<stdin>" if args.file == "-" else args.file
     fields = result.as_dict()

@@ -61,8 +61,9 @@ def generate(spec: Spec, target: str, class_name: str | None = None) -> str:
     if not _IDENT.match(name) or keyword.iskeyword(name):
         raise LrspecError(Diagnostic(f"class name {name!r} must be a Python identifier", "class_name"))
     plan = lower(spec.document)
+    momentum = plan.momentum.id if plan.momentum is not None else None
     return render_template(TARGETS[target], plan=plan, nodes=list(reversed(plan.nodes)), root=plan.root.id,
-                           uses=_uses(plan), class_name=name, header=header_lines(spec, target),
+                           momentum=momentum, uses=_uses(plan), class_name=name, header=header_lines(spec, target),
                            version=__version__, spec_name=spec.name, digest=spec.digest())
 
 

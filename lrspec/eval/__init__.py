@@ -34,7 +34,7 @@ def kernel_for(spec: Spec) -> ModuleType:
     """The compiled kernel module of ``spec`` (generated, cached on disk, imported once per process)."""
     kernel = spec.__dict__.get("_kernel")
     if kernel is None:
-        kernel = load_kernel(kernel_source(lower(spec.document)))
+        kernel = load_kernel(kernel_source(lower(spec.document, momentum=False)))
         spec.__dict__["_kernel"] = kernel
     return kernel
 

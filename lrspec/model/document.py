@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Iterator
+from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ._base import Steps, Strict, fail
+from .aliases import Alias
 from .union import Node
 
 __all__ = ["Document", "FORMAT_VERSION"]
@@ -31,6 +33,9 @@ class Document(Strict):
     """Length of the training run in steps: resolves durations written as "10%"."""
     schedule: Node
     """The schedule: a node with its parameters and modifiers."""
+    momentum: Node | None = None
+    """Optional second schedule on the same counter: the optimizer's momentum (SGD) or beta1 (Adam) at each step.
+    Filled in by a top-level torch.OneCycleLR or torch.CyclicLR with cycle_momentum."""
 
     @field_validator("lrspec", mode="before")
     @classmethod
@@ -43,6 +48,36 @@ class Document(Strict):
 
     @model_validator(mode="after")
     def _no_top_steps(self) -> Document:
-        if self.schedule.steps is not None:
-            raise fail("steps is a phase length and is allowed only on phases of a sequence", ("schedule", "steps"))
+        for key in ("schedule", "momentum"):
+            node = getattr(self, key)
+            if node is not None and node.steps is not None:
+                raise fail("steps is a phase length and is allowed only on phases of a sequence", (key, "steps"))
         return self
+
+    @model_validator(mode="after")
+    def _one_momentum(self) -> Document:
+        for key in ("schedule", "momentum"):
+            node = getattr(self, key)
+            for path, alias in _nested_aliases(node, (key,)) if node is not None else ():
+                if alias.momentum() is not None and (key == "momentum" or path != ("schedule",)):
+                    raise fail("cycle_momentum fills the document's momentum schedule, so it is allowed only on the "
+                               "top-level schedule; write cycle_momentum: false here (and give the document a "
+                               "momentum schedule of its own if you need one)", (*path, "cycle_momentum"))
+        if (self.momentum is not None and isinstance(self.schedule, Alias)
+                and self.schedule.momentum() is not None):
+            raise fail("the document has two momentum schedules: this one and the cycle_momentum of "
+                       f"{self.schedule.type}; remove one (write cycle_momentum: false to keep this one)",
+                       ("momentum",))
+        return self
+
+
+def _nested_aliases(model: BaseModel, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Alias]]:
+    """Every library alias in the tree under ``model`` (itself included), with its path."""
+    if isinstance(model, Alias):
+        yield path, model
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        items = enumerate(value) if isinstance(value, (list, tuple)) else ((None, value),)
+        for index, item in items:
+            if isinstance(item, BaseModel):
+                yield from _nested_aliases(item, (*path, name) if index is None else (*path, name, index))

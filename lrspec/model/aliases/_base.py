@@ -26,3 +26,10 @@ class Alias(Strict):
     @abstractmethod
     def core(self) -> dict[str, Any]:
         """The core node this alias stands for, as a document mapping (without ``steps``)."""
+
+    def momentum(self) -> dict[str, Any] | None:
+        """The core node of the momentum schedule the library would run beside the rate, or None.
+
+        Only a document's top-level schedule may fill the document's ``momentum`` (spec/README.md#momentum).
+        """
+        return None

@@ -11,9 +11,11 @@ optimizer's current one; the aliases give the closed forms torch documents (and 
 thousands of steps, or reproduce the recursion itself where it is a finite table (``MultiStepLR``,
 ``ConstantLR``). Differences, with numbers, are in docs/compat.md.
 
-Not represented: the momentum cycle of ``CyclicLR`` and ``OneCycleLR`` (``cycle_momentum``; lrspec
-schedules the learning rate only), ``last_epoch`` (resume state, not a parameter of the schedule), and
-``MultiplicativeLR``, ``ChainedScheduler``, ``ReduceLROnPlateau``.
+``CyclicLR`` and ``OneCycleLR`` with ``cycle_momentum`` (torch's default) fill the document's momentum
+schedule, which generated code writes to each group's ``momentum`` or ``betas[0]`` as torch does.
+
+Not represented: ``last_epoch`` (resume state, not a parameter of the schedule), and ``MultiplicativeLR``,
+``ChainedScheduler``, ``ReduceLROnPlateau``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from abc import abstractmethod
 
 import math
 from collections import Counter
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
@@ -34,9 +36,6 @@ from ._base import Alias
 __all__ = ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",
            "CyclicLR", "OneCycleLR", "PolynomialLR", "LinearLR", "ConstantLR", "SequentialLR", "LambdaLR"]
 
-_MOMENTUM = ("lrspec schedules the learning rate only: torch's momentum cycle (cycle_momentum, base_momentum, "
-             "max_momentum) is not part of the format. The learning rates are the same with or without it; "
-             "write cycle_momentum: false or leave it out, and remove base_momentum and max_momentum")
 
 
 class _Torch(Alias):
@@ -378,19 +377,42 @@ class LambdaLRInSequentialLR(_InSequentialLR, _LambdaLR):
 
 # --- CyclicLR -----------------------------------------------------------------------------------------------------
 
-def _no_momentum(data: Any) -> Any:
-    if isinstance(data, dict):
-        for key in ("base_momentum", "max_momentum"):
-            if key in data:
-                raise fail(_MOMENTUM, (key,), key=True)
-        if data.get("cycle_momentum") is True:
-            raise fail(_MOMENTUM, ("cycle_momentum",))
-    return data
+class _MomentumCycle(Strict):
+    """torch's momentum cycle: momentum moves inversely to the rate, between base_momentum and max_momentum."""
+
+    cycle_momentum: bool = True
+    """Cycle the momentum (torch's default): fills the document's momentum schedule (spec/README.md#momentum)."""
+    base_momentum: Fraction | None = None
+    """Momentum where the rate peaks (default 0.8 for CyclicLR, 0.85 for OneCycleLR); only with cycle_momentum."""
+    max_momentum: Fraction | None = None
+    """Momentum where the rate is lowest (default 0.9 for CyclicLR, 0.95 for OneCycleLR); only with cycle_momentum."""
+
+    _default_base: ClassVar[float]
+    _default_max: ClassVar[float]
+
+    @model_validator(mode="after")
+    def _momentum_bounds_need_cycle(self) -> _MomentumCycle:
+        if not self.cycle_momentum:
+            for key in ("base_momentum", "max_momentum"):
+                if getattr(self, key) is not None:
+                    raise fail(f"{key} is used only with cycle_momentum: true (torch ignores it otherwise)", (key,))
+        return self
+
+    @property
+    def momentum_bounds(self) -> tuple[float, float]:
+        """(base_momentum, max_momentum) with torch's defaults filled in."""
+        base = self.base_momentum if self.base_momentum is not None else self._default_base
+        top = self.max_momentum if self.max_momentum is not None else self._default_max
+        return base, top
 
 
-class CyclicLR(_Torch):
+class CyclicLR(_Torch, _MomentumCycle):
     """torch.optim.lr_scheduler.CyclicLR (Smith 2017), as the core ``cyclical`` node; scale_fn, a Python callable in
-    torch, is an expression in x. The rate only: torch's momentum cycle is not represented."""
+    torch, is an expression in x. With cycle_momentum, the momentum is the same cycle from max_momentum down to
+    base_momentum: max_momentum - (max_momentum - base_momentum) * shape * scale, as torch computes it."""
+
+    _default_base: ClassVar[float] = 0.8
+    _default_max: ClassVar[float] = 0.9
 
     type: Literal["torch.CyclicLR"]
     base_lr: Rate
@@ -412,14 +434,6 @@ class CyclicLR(_Torch):
     mode."""
     scale_mode: Literal["cycle", "iterations"] = "cycle"
     """What x is in scale_fn; used with scale_fn only (each mode fixes its own), as in torch."""
-    cycle_momentum: Literal[False] = False
-    """Only false is accepted: lrspec describes the learning rate, not torch's momentum cycle (the rates are the same
-    either way)."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _rate_only(cls, data: Any) -> Any:
-        return _no_momentum(data)
 
     @model_validator(mode="after")
     def _params_need_scale_fn(self) -> CyclicLR:
@@ -428,7 +442,17 @@ class CyclicLR(_Torch):
         return self
 
     def core(self) -> dict[str, Any]:
-        node: dict[str, Any] = {"type": "cyclical", "initial_lr": self.base_lr, "maximal_lr": self.max_lr,
+        return self._cycle(self.base_lr, self.max_lr)
+
+    def momentum(self) -> dict[str, Any] | None:
+        if not self.cycle_momentum:
+            return None
+        base, top = self.momentum_bounds
+        return self._cycle(top, base)
+
+    def _cycle(self, low: float, high: float) -> dict[str, Any]:
+        """The cyclical node from ``low`` (cycle start) towards ``high`` (the unscaled peak)."""
+        node: dict[str, Any] = {"type": "cyclical", "initial_lr": low, "maximal_lr": high,
                                 "step_size": self.step_size_up}
         if self.step_size_down is not None:
             node["step_size_down"] = self.step_size_down
@@ -441,11 +465,15 @@ class CyclicLR(_Torch):
 
 # --- OneCycleLR ---------------------------------------------------------------------------------------------------
 
-class OneCycleLR(_Torch):
+class OneCycleLR(_Torch, _MomentumCycle):
     """torch.optim.lr_scheduler.OneCycleLR (Smith and Topin 2018), as the core ``one_cycle`` node (the same formula
     and operations). torch overwrites the optimizer's initial rate with max_lr / div_factor, so there is no base_lr.
-    The rate only: torch's momentum cycle is not represented. Past total_steps torch raises; lrspec holds the value
-    at total_steps."""
+    Past total_steps torch raises; lrspec holds the value at total_steps. With cycle_momentum, the momentum runs
+    the same phases from max_momentum down to base_momentum and back (a one_cycle node from max_momentum through
+    base_momentum, with final_div_factor 1)."""
+
+    _default_base: ClassVar[float] = 0.85
+    _default_max: ClassVar[float] = 0.95
 
     type: Literal["torch.OneCycleLR"]
     max_lr: Rate
@@ -460,9 +488,6 @@ class OneCycleLR(_Torch):
     """Fraction of the cycle spent increasing."""
     anneal_strategy: Literal["cos", "linear"] = "cos"
     """Shape of every phase."""
-    cycle_momentum: Literal[False] = False
-    """Only false is accepted: lrspec describes the learning rate, not torch's momentum cycle (the rates are the same
-    either way)."""
     div_factor: Positive = 25.0
     """The start rate is max_lr / div_factor."""
     final_div_factor: Positive = 1e4
@@ -470,10 +495,14 @@ class OneCycleLR(_Torch):
     three_phase: bool = False
     """Come back down to the start rate symmetrically before annealing to the final rate."""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _rate_only(cls, data: Any) -> Any:
-        return _no_momentum(data)
+    @model_validator(mode="after")
+    def _momentum_positive(self) -> OneCycleLR:
+        if self.cycle_momentum:
+            for key, value in zip(("base_momentum", "max_momentum"), self.momentum_bounds, strict=True):
+                if value <= 0.0:
+                    raise fail(f"{key} must be > 0 with cycle_momentum (the momentum cycle is a ratio of the two); "
+                               "got 0", (key,))
+        return self
 
     @model_validator(mode="after")
     def _length(self) -> OneCycleLR:
@@ -492,10 +521,19 @@ class OneCycleLR(_Torch):
         return self
 
     def core(self) -> dict[str, Any]:
+        return self._cycle(self.max_lr, self.div_factor, self.final_div_factor)
+
+    def momentum(self) -> dict[str, Any] | None:
+        if not self.cycle_momentum:
+            return None
+        base, top = self.momentum_bounds
+        return self._cycle(base, base / top, 1.0)
+
+    def _cycle(self, peak: float, div_factor: float, final_div_factor: float) -> dict[str, Any]:
         total = self.total_steps if self.total_steps is not None else self.epochs * self.steps_per_epoch  # type: ignore[operator]
-        return {"type": "one_cycle", "max_lr": self.max_lr, "total_steps": total, "pct_start": self.pct_start,
-                "anneal_strategy": self.anneal_strategy, "div_factor": self.div_factor,
-                "final_div_factor": self.final_div_factor, "three_phase": self.three_phase}
+        return {"type": "one_cycle", "max_lr": peak, "total_steps": total, "pct_start": self.pct_start,
+                "anneal_strategy": self.anneal_strategy, "div_factor": div_factor,
+                "final_div_factor": final_div_factor, "three_phase": self.three_phase}
 
 
 # --- SequentialLR -------------------------------------------------------------------------------------------------
