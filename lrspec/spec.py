@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -58,7 +59,7 @@ class Spec:
         """sha256 of :meth:`canonical_json`."""
         return hashlib.sha256(self.canonical_json().encode()).hexdigest()
 
-    @property
+    @functools.cached_property
     def momentum(self) -> Spec | None:
         """The document's momentum schedule as a spec of its own (evaluate it like any spec), or None.
 
