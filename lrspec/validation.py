@@ -13,9 +13,9 @@ from pydantic import BaseModel, ValidationError
 
 from .diagnostics import Diagnostic, LrspecError
 from .loading import Loaded
-from .model.durations import Clock
 from .model import NODE_TYPES, Alias, Clamp, Document, NodeBase, Noise, Restarts, Sequence, Warmup
 from .model._base import _shown
+from .model.durations import Clock
 
 __all__ = ["validate"]
 

@@ -24,4 +24,4 @@ NODE_TYPES: dict[str, type[BaseModel]] = {
 # Models whose fields name "Node" before it existed find it in their module when their deferred
 # validators are built, on first use; building them here would cost every import (lrspec validate).
 for _cls in (Sequence, *ALIAS_TYPES):
-    setattr(sys.modules[_cls.__module__], "Node", Node)
+    sys.modules[_cls.__module__].Node = Node  # type: ignore[attr-defined]

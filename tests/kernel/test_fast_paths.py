@@ -133,7 +133,7 @@ def test_streaming_audit_matches_the_materialised_values() -> None:
     assert (audit.min, audit.max, audit.count, audit.nonfinite) == (values.min(), values.max(), hi - lo, 0)
     assert audit.mean == pytest.approx(math.fsum(values.tolist()) / (hi - lo), rel=1e-15)
     total = 0
-    for t, v in zip(range(lo, hi), values.tolist()):
+    for t, v in zip(range(lo, hi), values.tolist(), strict=True):
         bits = struct.unpack("<Q", struct.pack("<d", v))[0]
         total = (total + _splitmix(bits ^ _splitmix(t))) % (1 << 64)
     assert audit.checksum == f"{total:016x}"
