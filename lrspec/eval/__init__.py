@@ -86,11 +86,9 @@ def evaluate(spec: Spec, steps: Any, dtype: Any = None) -> Any:
     if kind == "range":
         out = np.empty(len(value), dtype=out_dtype)
         if len(value) and value.step == 1:
-            single = out_dtype == np.dtype(np.float32)
-            if len(value) >= PARALLEL_FROM:
-                kernel.fill_run_parallel(value.start, out, single)
-            else:
-                (kernel.fill_run32 if single else kernel.fill_run64)(value.start, out)
+            bits = 32 if out_dtype == np.dtype(np.float32) else 64
+            name = f"fill_run_parallel{bits}" if len(value) >= PARALLEL_FROM else f"fill_run{bits}"
+            getattr(kernel, name)(value.start, out)
         elif len(value):
             fill = kernel.fill_range if len(value) >= PARALLEL_FROM else kernel.fill_range_serial
             fill(value.start, value.step, out)
