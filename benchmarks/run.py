@@ -205,7 +205,9 @@ def main(argv: list[str] | None = None) -> int:
             *[f"- {line}" for line in machine()],
             f"- {args.reps} timed repetitions after one warm-up; rates are medians. "
             "`(lrspec k×)`: lrspec's kernel with the same output dtype is k times faster.", "",
-            *_targets(args, data, tools, steps), "## Rates", "", *body]
+            *_targets(args, data, tools, steps),
+            "What limits each target that is not met, with profiles, and what would close it: "
+            "[LIMITS.md](LIMITS.md).", "", "## Rates", "", *body]
     if tools:
         text += ["## Command line", "",
                  f"- `lrspec validate` on {tools['docs']} documents: {tools['validate']:.2f} s wall",
