@@ -67,11 +67,15 @@ def _versions() -> str:
     from importlib import metadata
 
     found = []
-    for name in ("lrspec", "numpy", "numba", "jax", "optax", "tensorflow", "keras", "torch", "timm"):
-        try:
-            found.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            found.append(f"{name} (absent)")
+    for names in (("lrspec",), ("numpy",), ("numba",), ("jax",), ("optax",), ("tensorflow", "tensorflow-cpu"),
+                  ("keras",), ("torch",), ("timm",)):
+        versions = []
+        for name in names:
+            try:
+                versions.append(metadata.version(name))
+            except metadata.PackageNotFoundError:
+                pass
+        found.append(f"{names[0]} {versions[0]}" if versions else f"{names[0]} (absent)")
     return ", ".join(found)
 
 

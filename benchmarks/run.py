@@ -208,8 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     tools = None if args.no_cli else cli_timings()
     steps = None if args.no_cli else torch_step_costs(args.specs[0])
     text = ["# lrspec benchmark results", "",
-            "Produced by `python benchmarks/run.py` " + (f"`{' '.join(sys.argv[1:])}`" if sys.argv[1:] else "")
-            + " (after `pip install -e .[bench]`); do not edit by hand.", "",
+            "Produced by `python benchmarks/run.py" + "".join(f" {a}" for a in sys.argv[1:])
+            + "` (after `pip install -e .[bench]`); do not edit by hand.", "",
             f"- Run: {started}; load average (1/5/15 min) before {load_before}, after {load_average()}",
             *[f"- {line}" for line in machine()],
             f"- {args.reps} timed repetitions after one warm-up; rates are medians. "
