@@ -85,7 +85,11 @@ def evaluate(spec: Spec, steps: Any, dtype: Any = None) -> Any:
         return out_dtype.type(kernel.lr_scalar(value)) if dtype is not None else float(kernel.lr_scalar(value))
     if kind == "range":
         out = np.empty(len(value), dtype=out_dtype)
-        if len(value):
+        if len(value) and value.step == 1:
+            bits = 32 if out_dtype == np.dtype(np.float32) else 64
+            name = f"fill_run_parallel{bits}" if len(value) >= PARALLEL_FROM else f"fill_run{bits}"
+            getattr(kernel, name)(value.start, out)
+        elif len(value):
             fill = kernel.fill_range if len(value) >= PARALLEL_FROM else kernel.fill_range_serial
             fill(value.start, value.step, out)
         return out

@@ -11,11 +11,27 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["fdiv", "fmod", "fpow", "fmin", "fmax", "mix32", "uniform", "normal_draw", "noise_draw", "checksum_term"]
+__all__ = ["fdiv", "fmod", "fpow", "fmin", "fmax", "mix32", "uniform", "normal_draw", "noise_draw", "checksum_term",
+           "cos_half_turn"]
 
 _MASK32 = 0xFFFFFFFF
 _TWO_PI = 2.0 * math.pi
 _OPTS = dict(cache=True, error_model="numpy", nogil=True)
+#: pi/2 split in two binary64 (Cody-Waite): the high part is pi/2 rounded, the low part what remains.
+_HALF_PI_HI = 1.5707963267948966
+_HALF_PI_LO = 6.123233995736766e-17
+#: 1/(2k+1)! for k = 1..11, the odd Taylor coefficients of sin (the 25th term is below 2**-70 on |y| <= pi/2).
+_S3 = -1.0 / 6.0
+_S5 = 1.0 / 120.0
+_S7 = -1.0 / 5040.0
+_S9 = 1.0 / 362880.0
+_S11 = -1.0 / 39916800.0
+_S13 = 1.0 / 6227020800.0
+_S15 = -1.0 / 1307674368000.0
+_S17 = 1.0 / 355687428096000.0
+_S19 = -1.0 / 121645100408832000.0
+_S21 = 1.0 / 51090942171709440000.0
+_S23 = -1.0 / 25852016738884976640000.0
 
 
 @njit(**_OPTS)
@@ -115,3 +131,27 @@ def _mix64(x: np.uint64) -> np.uint64:
 def checksum_term(bits: np.uint64, t: int) -> np.uint64:
     """One step's share of the audit checksum: splitmix64(bits(lr) ^ splitmix64(t))."""
     return _mix64(bits ^ _mix64(np.uint64(t)))
+
+
+@njit(inline="always", **_OPTS)
+def cos_half_turn(x: float) -> float:
+    """cos(x) for 0 <= x <= pi, branch-free so that loops over it vectorize (libm's cos does not, here).
+
+    cos(x) = -sin(x - pi/2); the reduced argument is formed with a two-part pi/2 and sin is its odd
+    Taylor polynomial to degree 23. The absolute error is a few 1e-16 on the whole interval, which the
+    fast paths of spec/numerics.md bound against libm (tests/kernel/test_fast_paths.py).
+    """
+    y = (x - _HALF_PI_HI) - _HALF_PI_LO
+    z = y * y
+    p = _S23
+    p = p * z + _S21
+    p = p * z + _S19
+    p = p * z + _S17
+    p = p * z + _S15
+    p = p * z + _S13
+    p = p * z + _S11
+    p = p * z + _S9
+    p = p * z + _S7
+    p = p * z + _S5
+    p = p * z + _S3
+    return -(y + y * (z * p))

@@ -27,7 +27,7 @@ class Strict(BaseModel):
     """Frozen, closed to unknown fields, finite numbers only; attribute docstrings become schema descriptions."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False,
-                              use_attribute_docstrings=True, validate_default=False)
+                              use_attribute_docstrings=True, validate_default=False, defer_build=True)
 
 
 Loc = tuple[str | int, ...]

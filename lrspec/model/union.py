@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Union
 
 from pydantic import BaseModel, Field
@@ -20,5 +21,7 @@ NODE_TYPES: dict[str, type[BaseModel]] = {
     cls.model_fields["type"].annotation.__args__[0]: cls for cls in _ALL  # type: ignore[union-attr]
 }
 
-for _cls in (Sequence, *ALIAS_TYPES):  # models whose fields name "Node" before it existed
-    _cls.model_rebuild(_types_namespace={"Node": Node})
+# Models whose fields name "Node" before it existed find it in their module when their deferred
+# validators are built, on first use; building them here would cost every import (lrspec validate).
+for _cls in (Sequence, *ALIAS_TYPES):
+    sys.modules[_cls.__module__].Node = Node  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from family import EXAMPLES, FAMILY
 
 import lrspec
 from lrspec.codegen import default_class_name, generate
-from lrspec.conformance import check, default_steps, import_generated
+from lrspec.conformance import check, default_steps, import_generated, within_tolerance
 
 CASES = [pytest.param(lambda p=p: lrspec.load(p), id=p.stem) for p in EXAMPLES] + [
     pytest.param(lambda s=s, name=name: lrspec.load({"lrspec": 1, "name": name, "schedule": s}), id=name)
@@ -47,7 +47,11 @@ def test_scheduler_steps_resume_and_multiplier_mode():
         opt.step()
         sched.step()
     seen = np.array(seen)
-    assert np.array_equal(seen[:, 0], ref) and np.array_equal(seen[:, 1], ref)
+    # the kernel's fast paths (spec/numerics.md) may differ in the last bits: the rule of spec/targets.md
+    assert within_tolerance(seen[:, 0], ref, "float64")[0].all()
+    assert np.array_equal(seen[:, 0], seen[:, 1])
+    steps = np.array([0, 1, 99, 100, 101, 699, 700, 1199])
+    assert np.array_equal(seen[steps, 0], [module.lr_at(int(t)) for t in steps])
 
     # interrupted at 700: state_dict into a fresh optimizer and scheduler, then continue
     opt = _sgd([0.5, 2.0])
@@ -65,12 +69,12 @@ def test_scheduler_steps_resume_and_multiplier_mode():
         resumed.append(opt2.param_groups[0]["lr"])
         opt2.step()
         sched2.step()
-    assert np.array_equal(np.array(resumed), ref[700:1200])
+    assert np.array_equal(np.array(resumed), seen[700:1200, 0])  # exactly the uninterrupted run
 
     opt = _sgd([0.5, 2.0])
     sched = cls(opt, mode="multiplier")
     for t in range(300):
-        assert [g["lr"] for g in opt.param_groups] == [0.5 * ref[t], 2.0 * ref[t]]
+        assert [g["lr"] for g in opt.param_groups] == [0.5 * seen[t, 0], 2.0 * seen[t, 0]]
         opt.step()
         sched.step()
     with pytest.raises(ValueError, match="mode"):

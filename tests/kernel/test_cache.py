@@ -26,8 +26,8 @@ PROBE = textwrap.dedent("""
     spec = lrspec.load(sys.argv[1])
     values = spec.evaluate(range(0, 50)).tolist()
     kernel = kernel_for(spec)
-    print(json.dumps({"hits": sum(kernel.fill_range_serial.stats.cache_hits.values()),
-                      "misses": sum(kernel.fill_range_serial.stats.cache_misses.values()), "values": values}))
+    print(json.dumps({"hits": sum(kernel.fill_run64.stats.cache_hits.values()),
+                      "misses": sum(kernel.fill_run64.stats.cache_misses.values()), "values": values}))
 """)
 
 

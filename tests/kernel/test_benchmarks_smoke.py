@@ -1,0 +1,45 @@
+"""The benchmark suite (benchmarks/run.py) runs end to end on tiny sizes, and its numpy forms are the specs.
+
+No timing is asserted: only that every row is produced and that the closed forms the peers are
+compared with compute the same schedules as the kernel.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import lrspec
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+sys.path.insert(0, str(BENCH))
+from specs import NUMPY, SPECS  # noqa: E402
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_numpy_closed_forms_are_the_benchmarked_specs(name: str) -> None:
+    n = 900_000  # every phase of four_phase, the warmup and first cycles of restarts
+    want = lrspec.load(SPECS[name]).evaluate(range(n))
+    got = NUMPY[name](n, np.empty(n))
+    assert np.abs(got - want).max() <= 1e-14 * np.abs(want).max()
+
+
+def test_suite_runs_on_tiny_sizes(tmp_path: Path) -> None:
+    out = tmp_path / "RESULTS.md"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    subprocess.run([sys.executable, str(BENCH / "run.py"), "--specs", "restarts", "--sizes", "1000", "3000",
+                    "--audit-sizes", "5000", "--reps", "1", "--budget", "5", "--no-cli", "--out", str(out)],
+                   check=True, env=env, capture_output=True, text=True, timeout=300)
+    text = out.read_text(encoding="utf-8")
+    for row in ("| lrspec kernel | float64 |", "| lrspec kernel | float32 |", "| numpy closed form |",
+                "| fill a preallocated array", "| np.cos over float64", "| lrspec streaming audit, N = 5e+03"):
+        assert row in text, row
+    for peer in ("generated JAX", "optax nearest", "generated Keras", "Keras nearest", "generated torch",
+                 "torch nearest", "timm nearest"):
+        assert f"| {peer}" in text or f"- {peer}" in text, peer  # a row, or a note saying why it did not run
+    assert "## Targets" in text and "load average" in text
