@@ -117,8 +117,8 @@ def _message(err: dict[str, Any], data: Any, loc: Loc) -> tuple[str, Loc, bool, 
     if kind == "too_short":
         return f"needs at least {ctx.get('min_length')} item(s), got {ctx.get('actual_length')}", loc, False, None
     if kind == "string_too_long":
-        return (f"allows at most {ctx.get('max_length')} characters, got {len(given) if isinstance(given, str) else '?'}",
-                loc, False, None)
+        length = len(given) if isinstance(given, str) else "?"
+        return f"allows at most {ctx.get('max_length')} characters, got {length}", loc, False, None
     if kind == "too_long":
         what = "characters" if isinstance(given, str) else "items"
         return f"allows at most {ctx.get('max_length')} {what}, got {ctx.get('actual_length')}", loc, False, None
