@@ -53,8 +53,8 @@ def _core() -> st.SearchStrategy:
             lambda bs: b(lambda vs: {"type": "piecewise_constant", "boundaries": sorted(bs), "values": vs},
                          st.lists(rates, min_size=len(bs) + 1, max_size=len(bs) + 1))),
         st.lists(st.integers(-200, 3000), min_size=1, max_size=4, unique=True).flatmap(
-            lambda ss: b(lambda vs, i: {"type": "piecewise_linear", "points": [[s, v] for s, v in zip(sorted(ss), vs)],
-                                        "interpolation": i},
+            lambda ss: b(lambda vs, i: {"type": "piecewise_linear", "interpolation": i,
+                                        "points": [[s, v] for s, v in zip(sorted(ss), vs, strict=True)]},
                          st.lists(rates, min_size=len(ss), max_size=len(ss)), st.sampled_from(["linear", "cosine"]))),
         b(lambda lr, r, d, s: {"type": "exponential", "initial_lr": lr, "decay_rate": r, "decay_steps": d,
                                "staircase": s}, rates, st.floats(0.05, 0.999), lengths, st.booleans()),
@@ -112,7 +112,7 @@ def _with_modifiers(core: st.SearchStrategy) -> st.SearchStrategy:
 
 def _sequence(children: st.SearchStrategy) -> st.SearchStrategy:
     def build(phases: list[dict[str, Any]], steps: list[int], mods: dict[str, Any]) -> dict[str, Any]:
-        out = [{**p, "steps": s} for p, s in zip(phases[:-1], steps)] + [phases[-1]]
+        out = [{**p, "steps": s} for p, s in zip(phases[:-1], steps, strict=True)] + [phases[-1]]
         return {"type": "sequence", "phases": out, **{k: v for k, v in mods.items() if k != "restarts"}}
 
     return st.lists(children, min_size=1, max_size=4).flatmap(
@@ -131,14 +131,16 @@ def document(max_depth: int = 2) -> st.SearchStrategy:
 
 
 #: Text meant to break out of a comment, a string or a docstring of generated code.
-HOSTILE_TEXT = ['"""; import os; os.system("id"); """', "'''\nimport os\n'''", "\\\nimport os", "# -*- coding: rot13 -*-",
+HOSTILE_TEXT = ['"""; import os; os.system("id"); """', "'''\nimport os\n'''", "\\\nimport os",
+                "# -*- coding: rot13 -*-",
                 "\x00\x1b[2J", "}}{{ config }}{% raw %}", "\u2028import os\u2029", "\ufeff\u202e", "*/ -->",
                 "${HOME} $(id) `id`", "\r\nimport os\r\n", "é" * 300, "__import__('os').system('id')"]
 
 
 def hostile_document(max_depth: int = 1) -> st.SearchStrategy:
     """A valid document whose description (and a name, where the pattern allows one) carry hostile text."""
-    names = st.sampled_from(["x", "import", "os.system", "A-" + "b" * 120, "class", "None", "init__", "9lives", "a.__class__"])
+    names = st.sampled_from(["x", "import", "os.system", "A-" + "b" * 120, "class", "None", "init__", "9lives",
+                             "a.__class__"])
     descriptions = st.lists(st.sampled_from(HOSTILE_TEXT), min_size=1, max_size=4).map("".join).map(lambda s: s[:4096])
     return st.builds(lambda s, n, d: {"lrspec": 1, "name": n, "description": d, "schedule": s},
                      node(max_depth), names, descriptions)
