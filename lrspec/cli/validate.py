@@ -1,4 +1,4 @@
-"""``lrspec validate`` and ``lrspec schema``: checking documents without importing numpy or numba (unless --check-range)."""
+"""``lrspec validate`` and ``lrspec schema``: checking documents (numpy and numba only for --check-range)."""
 
 from __future__ import annotations
 

@@ -352,3 +352,15 @@ def test_valid_expressions_agree_in_kernel_targets_and_by_hand(trees):
         bad = np.flatnonzero(~ok)
         assert ok.all(), (f"{name} at step {steps[bad[0]]} (phase {which[bad[0]]}: {phases[which[bad[0]]]['expr']}): "
                           f"{got[bad[0]]!r}, by hand {want[bad[0]]!r}")
+
+
+def test_the_most_nested_accepted_expression_renders_to_python():
+    # 15 nested max() (the depth limit) inside a chain of 67 divisions (the node limit): about 170 nested
+    # parentheses in the generated code, below Python's parser limit of 200
+    src = "t"
+    for _ in range(15):
+        src = f"max({src}, t, t, t, t, t, t, t)"
+    src += " / t" * 67
+    assert _check_one(src)
+    assert not _check_one(src + " / t")
+    assert not _check_one(f"max({src.split(' / ')[0]}, t, t, t, t, t, t, t)")
