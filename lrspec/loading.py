@@ -17,7 +17,8 @@ import yaml
 
 from .diagnostics import Diagnostic, LrspecError
 
-__all__ = ["Loaded", "Position", "load_text", "load_path", "load_bytes", "MAX_BYTES", "MAX_DEPTH", "MAX_NODES"]
+__all__ = ["Loaded", "Position", "load_text", "load_path", "load_bytes", "MAX_BYTES", "MAX_DEPTH", "MAX_NODES",
+           "MAX_INT_DIGITS"]
 
 MAX_BYTES = 1 << 20
 MAX_DEPTH = 64
@@ -34,7 +35,11 @@ _HEX = re.compile(r"^0x[0-9a-fA-F]+$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 _INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
-_MAX_INT_DIGITS = 30
+#: Integer literals longer than this (significant decimal digits, or the same magnitude in hex or octal) are
+#: refused while reading: beyond it Python's int/str conversions are quadratic (and refused by default), and
+#: such a number is far outside binary64 anyway. Up to it the value is kept exact for the field's message.
+MAX_INT_DIGITS = 4300
+_MAX_INT = 10**MAX_INT_DIGITS
 
 
 #: libyaml's event parser when PyYAML was built with it (about 10x faster), else the pure-Python one.
@@ -62,7 +67,9 @@ class Loaded:
     text: str = ""
 
     def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
+        lines = self.__dict__.get("_lines")
+        if lines is None:  # split once: a document with thousands of problems asks for thousands of lines
+            lines = self.__dict__["_lines"] = self.text.splitlines()
         return lines[line - 1] if 0 < line <= len(lines) else ""
 
     def diagnostic(self, loc: Loc, message: str, *, key: bool = False, offset: int | None = None,
@@ -96,6 +103,20 @@ def _error(name: str, message: str, mark: Any | None = None, text: str = "") -> 
     return LrspecError(Diagnostic(message, "", name, line, column, None, excerpt))
 
 
+class _TooLong(ValueError):
+    """An integer literal beyond MAX_INT_DIGITS; reported at the scalar by the reader."""
+
+
+def _integer(digits: str, base: int, negative: bool = False) -> int:
+    digits = digits.lstrip("0") or "0"
+    if base == 10 and len(digits) > MAX_INT_DIGITS:
+        raise _TooLong(len(digits))
+    value = int(digits, base)  # linear time for bases 8 and 16
+    if value >= _MAX_INT:
+        raise _TooLong()
+    return -value if negative else value
+
+
 def _scalar(value: str, style: str | None) -> Any:
     if style:  # quoted or block scalars are always strings (libyaml says '' for plain, PyYAML None)
         return value
@@ -106,13 +127,11 @@ def _scalar(value: str, style: str | None) -> Any:
     if _FALSE.match(value):
         return False
     if _INT.match(value):
-        if len(value.lstrip("+-")) > _MAX_INT_DIGITS:
-            return float(value)  # linear time at any length (int() is not); inf beyond the binary64 range
-        return int(value)
+        return _integer(value.lstrip("+-"), 10, value.startswith("-"))
     if _OCT.match(value):
-        return int(value[2:], 8)
+        return _integer(value[2:], 8)
     if _HEX.match(value):
-        return int(value[2:], 16)
+        return _integer(value[2:], 16)
     if _FLOAT.match(value):
         return float(value)
     if _INF.match(value):
@@ -120,6 +139,14 @@ def _scalar(value: str, style: str | None) -> Any:
     if _NAN.match(value):
         return float("nan")
     return value
+
+
+def _read_scalar(event: Any, name: str, text: str) -> Any:
+    try:
+        return _scalar(event.value, event.style)
+    except _TooLong:
+        raise _error(name, f"an integer literal may have at most {MAX_INT_DIGITS} digits; lrspec numbers lie within "
+                     "the binary64 range (about 1.8e308)", event.start_mark, text) from None
 
 
 def _text_start(event: Any, text: str) -> tuple[int, int] | None:
@@ -212,7 +239,7 @@ def _build(text: str, name: str, loader: Any) -> Loaded:
                 # this event is a key
                 if not isinstance(event, yaml.ScalarEvent):
                     raise _error(name, "a mapping key must be a plain string", event.start_mark, text)
-                key = _scalar(event.value, event.style)
+                key = _read_scalar(event, name, text)
                 if not isinstance(key, str):
                     raise _error(name, f"a mapping key must be a string, got {event.value}",
                                  event.start_mark, text)
@@ -221,7 +248,7 @@ def _build(text: str, name: str, loader: Any) -> Loaded:
                 stack[-1][2], stack[-1][3] = key, event.start_mark
                 continue
             if isinstance(event, yaml.ScalarEvent):
-                place(_scalar(event.value, event.style), event, True)
+                place(_read_scalar(event, name, text), event, True)
             elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 if len(stack) >= MAX_DEPTH:
                     raise _error(name, f"the document nests deeper than {MAX_DEPTH} levels", event.start_mark, text)
@@ -237,6 +264,15 @@ def _build(text: str, name: str, loader: Any) -> Loaded:
         if "'\\t'" in problem:
             problem = "a tab character cannot indent or separate values; use spaces"
         raise _error(name, f"invalid {syntax}: {problem}", mark, text) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (control characters)
+        if loader is not yaml.SafeLoader:
+            raise
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        mark = yaml.Mark(name, exc.position, line - 1, column - 1, None, None)
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise _error(name, f"invalid {syntax}: the character U+{code:04X} is not allowed in a document "
+                     "(control characters must be escaped in a double-quoted string)", mark, text) from None
     except yaml.YAMLError as exc:
         if loader is not yaml.SafeLoader:
             raise
@@ -250,7 +286,8 @@ def load_path(path: str | Path) -> Loaded:
     """Read and parse a file; unreadable files and non-UTF-8 bytes are reported, not raised raw."""
     name = str(path)
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as stream:  # read one byte past the limit, never more (a device never ends)
+            raw = stream.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise LrspecError(Diagnostic("no such file", "", name)) from None
     except IsADirectoryError:
@@ -266,6 +303,9 @@ def load_bytes(raw: bytes, name: str, what: str = "input") -> Loaded:
         raise LrspecError(Diagnostic(f"the {what} is larger than {MAX_BYTES} bytes", "", name))
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise LrspecError(Diagnostic(f"the {what} is UTF-16 (it starts with a UTF-16 byte-order mark); "
+                                     "save it as UTF-8", "", name, 1, 1))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

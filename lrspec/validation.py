@@ -116,6 +116,9 @@ def _message(err: dict[str, Any], data: Any, loc: Loc) -> tuple[str, Loc, bool, 
         return f"must be {ctx.get('expected')}, got {_shown(given)}", loc, False, None
     if kind == "too_short":
         return f"needs at least {ctx.get('min_length')} item(s), got {ctx.get('actual_length')}", loc, False, None
+    if kind == "string_too_long":
+        length = len(given) if isinstance(given, str) else "?"
+        return f"allows at most {ctx.get('max_length')} characters, got {length}", loc, False, None
     if kind == "too_long":
         what = "characters" if isinstance(given, str) else "items"
         return f"allows at most {ctx.get('max_length')} {what}, got {ctx.get('actual_length')}", loc, False, None

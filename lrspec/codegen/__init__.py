@@ -33,6 +33,7 @@ def default_class_name(spec: Spec) -> str:
     stem = "".join(w[:1].upper() + w[1:] for w in words)
     if not stem or not stem[0].isalpha():
         stem = "S" + stem
+    stem = stem[:56]  # a name may have 128 characters, a class name 64: keep room for "Schedule"
     return stem + "Schedule" if not stem.endswith("Schedule") else stem
 
 

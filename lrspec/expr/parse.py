@@ -73,6 +73,11 @@ def _tokenize(src: str, field: str) -> list[_Tok]:
         if kind != "ws":
             toks.append(_Tok(kind, m.group(), pos + 1))
         pos = m.end()
+        if kind == "num" and pos < len(src) and (src[pos].isascii() and (src[pos].isalpha() or src[pos] == "_")):
+            # spec/expression.md: a number must not run into a name (`1_000`, `0x10`, `2if t < 1 else 3`)
+            word = re.match(r"[A-Za-z0-9_]*", src[pos:]).group()  # type: ignore[union-attr]
+            toks.append(_Tok("bad", f"unexpected {word!r} after a complete expression", pos + 1))
+            break
     else:
         toks.append(_Tok("end", "", len(src) + 1))
     return toks

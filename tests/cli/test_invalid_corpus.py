@@ -41,8 +41,19 @@ def expected_line(path: Path) -> str:
     return f"{path}:{expected}" if _POSITION.match(expected) else f"{path}: {expected}"
 
 
+#: Hostile inputs the corpus must keep (by file name): alias bomb, deep nesting, duplicate keys, tags, bytes that
+#: are not UTF-8, non-finite numbers, very long integers, YAML 1.1 words and forms, code in text fields.
+HOSTILE = ["yaml-billion-laughs.yaml", "yaml-flow-nesting-bomb.yaml", "json-deep-nesting.json",
+           "yaml-duplicate-key-in-phase.yaml", "json-duplicate-nested-key.json", "yaml-tag-python-object.yaml",
+           "yaml-tag-python-name.yaml", "yaml-tag-binary.yaml", "utf8-overlong-slash.yaml", "utf16-with-bom.yaml",
+           "nan-rate.yaml", "inf-step-count.yaml", "json-nan.json", "integer-400-digits-step.yaml",
+           "integer-5000-digits.yaml", "yaml-yes-for-bool.yaml", "yaml-on-for-bool.yaml", "yaml-sexagesimal-steps.yaml",
+           "scientific-quoted-rate.yaml", "expr-dunder-import-os.yaml", "name-code-injection.yaml"]
+
+
 def test_corpus_is_large_and_consistent() -> None:
-    assert len(FILES) >= 60
+    assert len(FILES) >= 200
+    assert set(HOSTILE) <= {p.name for p in FILES}
     assert set(EXPECTED) <= {p.name for p in FILES}, "EXPECTED.toml names a file that does not exist"
     kinds = {p.suffix for p in FILES}
     assert {".yaml", ".json"} <= kinds

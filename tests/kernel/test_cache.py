@@ -1,4 +1,5 @@
-"""Compiled kernels are cached on disk: a second process loads them instead of compiling again."""
+"""Compiled kernels are cached on disk: a second process loads them instead of compiling again; a damaged or
+tampered kernel file is rewritten, and processes compiling the same kernel at once do not disturb each other."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 SPEC = """\
@@ -62,3 +64,50 @@ def test_a_damaged_kernel_file_is_rewritten(tmp_path):
     again = _run(spec_path, cache)
     assert again["values"] == first["values"]
     assert module.read_text() == text
+
+
+def test_a_tampered_kernel_file_is_never_run(tmp_path):
+    spec_path = tmp_path / "s.yaml"
+    spec_path.write_text(SPEC)
+    cache = tmp_path / "cache"
+    first = _run(spec_path, cache)
+    (module,) = (cache / "kernels").glob("k_*.py")
+    text = module.read_text()
+    marker = tmp_path / "ran"
+    module.write_text(f"open({str(marker)!r}, 'w').close()\n" + text)  # same name, other content
+    again = _run(spec_path, cache)
+    assert again["values"] == first["values"]
+    assert not marker.exists()
+    assert module.read_text() == text
+
+
+CONCURRENT = textwrap.dedent("""
+    import json, sys, time
+    import lrspec
+    spec = lrspec.load(sys.argv[1])
+    while time.time() < float(sys.argv[2]):  # both processes start compiling at the same moment
+        time.sleep(0.001)
+    print(json.dumps({"values": spec.evaluate(range(0, 3000, 7)).tolist()}))
+""")
+
+
+def test_two_processes_compiling_the_same_spec_at_once_both_succeed(tmp_path):
+    spec_path = tmp_path / "s.yaml"
+    spec_path.write_text("lrspec: 1\nschedule: {type: inverse_sqrt, initial_lr: 0.1, timescale: 9, shift: 1}\n")
+    cache = tmp_path / "cache"
+    start = f"{time.time() + 1.5}"
+    procs = [subprocess.Popen([sys.executable, "-c", CONCURRENT, str(spec_path), start],
+                              env={**os.environ, "LRSPEC_CACHE_DIR": str(cache), "PYTHONHASHSEED": str(seed)},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for seed in (1, 2)]
+    outs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err[-2000:]
+        outs.append(json.loads(out))
+    assert outs[0] == outs[1]
+    # and a third process, loading what they cached, agrees bit for bit
+    third = subprocess.run([sys.executable, "-c", CONCURRENT, str(spec_path), "0"], capture_output=True, text=True,
+                           env={**os.environ, "LRSPEC_CACHE_DIR": str(cache)}, check=True)
+    assert json.loads(third.stdout) == outs[0]
+    assert len(list((cache / "kernels").glob("k_*.py"))) == 1
+    assert not list((cache / "kernels").glob(".tmp-*"))
