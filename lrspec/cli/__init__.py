@@ -15,7 +15,7 @@ import sys
 
 from .. import __version__
 from ..diagnostics import LrspecError, render_text
-from . import codegen, evaluate, validate
+from . import codegen, diff, evaluate, explain, importing, init, plot, validate
 from ._common import (EXIT_BROKEN_PIPE, EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, RAW, Usage,
                       silence_stdout)
 
@@ -27,6 +27,11 @@ commands:
   eval       write lr(t) for a range of steps as CSV, JSON or .npy
   audit      summarize lr(t) over a range: min, max, mean, non-finite count, checksum
   schema     print the JSON Schema of the format (for editors)
+  plot       draw lr(t) to a PNG, SVG or PDF, several schedules overlaid
+  diff       compare two schedules step by step (exit 1 when they differ)
+  explain    describe a schedule in plain words, with the core form of aliases
+  init       write a commented starter schedule.yaml
+  import     turn a saved Keras schedule config into a document
 
 Example:
   lrspec validate examples/*.yaml
@@ -46,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate.register(sub)
     evaluate.register(sub)
     codegen.register(sub)
+    plot.register(sub)
+    diff.register(sub)
+    explain.register(sub)
+    init.register(sub)
+    importing.register(sub)
     return parser
 
 
