@@ -43,7 +43,7 @@ def _core(node: PlanNode) -> Shape:
         starts = [0, *node.phase_starts]
         for start, phase in zip(starts, node.phases, strict=True):
             if start:
-                out.marks.append((start, "phase"))
+                out.marks.append((start, "phase start"))
             out.marks.extend(shape_of_node(phase).shifted(start).marks)
         last = shape_of_node(node.phases[-1]).shifted(starts[-1])
         out.end, out.period = last.end, last.period
@@ -90,7 +90,7 @@ def shape_of_node(node: PlanNode) -> Shape:
     if w is not None:
         if w.prefix:
             out = out.shifted(w.steps)
-        out.marks.insert(0, (w.steps, "warmup end"))
+        out.marks.insert(0, (w.steps, "warm-up end"))
         if out.end is not None:
             out.end = max(out.end, w.steps)
     if n.noise is not None:

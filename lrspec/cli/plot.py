@@ -21,7 +21,7 @@ SIZE, SIZE_BOTH, DPI = (8.0, 4.5), (13.0, 4.5), 100
 #: Points drawn per schedule at most; longer ranges are sampled evenly.
 MAX_POINTS = 100_000
 #: How each kind of event is marked: line style and colour.
-MARKS = {"warmup end": ("--", "tab:green"), "phase": ("-.", "tab:purple"), "restart": (":", "0.45"),
+MARKS = {"warm-up end": ("--", "tab:green"), "phase start": ("-.", "tab:purple"), "restart": (":", "0.45"),
          "end of cycles": (":", "tab:red")}
 FORMATS = (".png", ".svg", ".pdf")
 
