@@ -27,6 +27,9 @@ commands:
   eval       write lr(t) for a range of steps as CSV, JSON or .npy
   audit      summarize lr(t) over a range: min, max, mean, non-finite count, checksum
   schema     print the JSON Schema of the format (for editors)
+  normalize  print the core form of a document (library aliases desugared)
+  generate   write PyTorch, TensorFlow/Keras or JAX code for a schedule
+  conformance  check generated code against the reference evaluator
   plot       draw lr(t) to a PNG, SVG or PDF, several schedules overlaid
   diff       compare two schedules step by step (exit 1 when they differ)
   explain    describe a schedule in plain words, with the core form of aliases
@@ -37,6 +40,7 @@ Example:
   lrspec validate examples/*.yaml
   lrspec eval examples/clr-triangular2.yaml --steps 10000 -o lr.csv
   lrspec audit examples/clr-triangular2.yaml --steps 1000000
+  lrspec init && lrspec explain schedule.yaml && lrspec plot schedule.yaml
 
 Run 'lrspec COMMAND --help' for the options of a command.
 """
