@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import textwrap
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ._common import EXIT_OK, RAW, load, out
@@ -104,13 +105,16 @@ def describe(node: PlanNode, unit: str = "step") -> str:
     return kind
 
 
-def _modifiers(node: PlanNode, indent: str, unit: str) -> list[str]:
+def _modifiers(node: PlanNode, indent: str, unit: str, at: Callable[[int], float] | None = None) -> list[str]:
+    """The node's modifiers in words; ``at(t)`` gives lr(t) when the node is the whole schedule."""
     n: Any = node.node
     lines = []
     if n.warmup is not None:
         w = n.warmup
         target = g(w.target_lr) if not isinstance(w.target_lr, str) else (
             "the schedule's start value" if w.target_lr == "start" else "the value where the schedule takes over")
+        if isinstance(w.target_lr, str) and at is not None:  # the ramp ends where the schedule takes over, at W
+            target += f" ({g(at(w.steps))})"
         where = "before the schedule, which starts after it" if w.prefix else "laid over the schedule's start"
         lines.append(f"{indent}warm-up: {w.shape} from {g(w.initial_lr)} to {target} in {_steps(w.steps, unit)}, "
                      f"{where}")
@@ -133,8 +137,8 @@ def _modifiers(node: PlanNode, indent: str, unit: str) -> list[str]:
     return lines
 
 
-def _structure(node: PlanNode, unit: str, indent: str = "  ") -> list[str]:
-    lines = [f"{indent}{describe(node, unit)}"] + _modifiers(node, indent + "  ", unit)
+def _structure(node: PlanNode, unit: str, indent: str = "  ", at: Callable[[int], float] | None = None) -> list[str]:
+    lines = [f"{indent}{describe(node, unit)}"] + _modifiers(node, indent + "  ", unit, at)
     if node.type == "sequence":
         starts = [0, *node.phase_starts]
         for k, (start, phase) in enumerate(zip(starts, node.phases, strict=True)):
@@ -146,13 +150,14 @@ def _structure(node: PlanNode, unit: str, indent: str = "  ") -> list[str]:
 
 
 def _peaks(values: Any, steps: range) -> list[tuple[int, float]]:
-    """Local maxima: a rise followed by no rise (a plateau counts once, at its first step)."""
+    """Local maxima: a rise followed by no rise (a plateau counts once, at its first step); the first step
+    counts when the rate falls right after it (a decay or a restart cycle starts at its peak)."""
     import numpy as np
 
     v = np.asarray(values)
     if len(v) < 2:
         return []
-    rise = np.r_[False, v[1:] > v[:-1]]
+    rise = np.r_[v[0] > v[1], v[1:] > v[:-1]]
     no_rise_next = np.r_[v[:-1] >= v[1:], True]
     idx = np.nonzero(rise & no_rise_next)[0]
     return [(steps[i], float(v[i])) for i in idx]
@@ -174,7 +179,7 @@ def explain(spec: Spec) -> str:
         lines.extend(textwrap.wrap(" ".join(doc.description.split()), 100, initial_indent="  ",
                                    subsequent_indent="  "))
     lines.append("structure:")
-    lines.extend(_structure(plan.root, unit))
+    lines.extend(_structure(plan.root, unit, at=spec.evaluate))
 
     span = window(spec, shape)
     stride = max(1, -(-span // MAX_EVAL))

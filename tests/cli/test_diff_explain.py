@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+import lrspec
 from lrspec.cli import main
+from lrspec.cli.explain import explain
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -66,11 +68,18 @@ def test_explain_restarts_with_a_prefix_warmup(capsys):
     # warm-up 5 epochs, then tanh cycles of 50 and 100 epochs (period_mul 2), the second peaking at
     # lr_min + 0.5 * (0.05 - lr_min) = 0.025005; after 2 cycles (t = 5 + 150) the floor 1e-5
     assert "counted in epochs" in out
-    assert "warm-up: linear from 1e-05 to the schedule's start value in 5 epochs" in out
+    assert "warm-up: linear from 1e-05 to the schedule's start value (0.05) in 5 epochs" in out
     assert "restarts: cycles of 50 epochs, each 2 times as long as the one before (50, 100)" in out
     assert "peaks: 0.05 at t=5, 0.025 at t=55" in out
     assert "ends at 1e-05, reached at t=155 and held from there: 155 epochs to reach the final lr" in out
     assert "restart at t=55" in out and "end of cycles at t=155" in out
+
+
+def test_explain_counts_a_peak_at_step_0(capsys):
+    # sgdr starter: cosine cycles of 10, 20, ... epochs from 0.05 to 1e-4, cycle i peaking at 1e-4 + 0.5**i * (0.05 - 1e-4)
+    assert main(["init", "-t", "sgdr", "-o", "-"]) == 0
+    doc = capsys.readouterr().out
+    assert "peaks: 0.05 at t=0, 0.02505 at t=10, " in explain(lrspec.load(doc))
 
 
 def test_explain_a_sequence(capsys):
