@@ -4,10 +4,12 @@ so that a refactored config can be guarded in CI."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ._common import EXIT_FAIL, EXIT_OK, RAW, Usage, add_range, load, out, step_range
+from ._progress import Progress
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -57,8 +59,9 @@ class Difference:
     max_rel_at: int | None = None
 
 
-def compare(a: Spec, b: Spec, steps: range, rtol: float = 0.0, atol: float = 0.0) -> Difference:
-    """Compare in chunks of ``CHUNK`` steps (bounded memory for any range)."""
+def compare(a: Spec, b: Spec, steps: range, rtol: float = 0.0, atol: float = 0.0,
+            progress: Callable[[int], None] | None = None) -> Difference:
+    """Compare in chunks of ``CHUNK`` steps (bounded memory for any range); ``progress(done)`` after each."""
     import numpy as np
 
     differing = 0
@@ -74,6 +77,8 @@ def compare(a: Spec, b: Spec, steps: range, rtol: float = 0.0, atol: float = 0.0
             rel = np.where(scale > 0, diff / np.where(scale > 0, scale, 1.0), 0.0)
             same = (va == vb) | (np.isnan(va) & np.isnan(vb)) | (diff <= atol) | (diff <= rtol * scale)
         bad = np.nonzero(~same)[0]
+        if progress is not None:
+            progress(lo + len(part))
         if not bad.size:
             continue
         differing += int(bad.size)
@@ -102,7 +107,11 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         steps = range(0, max(window(a), window(b)))
     else:
         steps = step_range(args)
-    d = compare(a, b, steps, args.rtol, args.atol)
+    bar = Progress(len(steps), "diff")
+    try:
+        d = compare(a, b, steps, args.rtol, args.atol, bar.update)
+    finally:
+        bar.close()
     span = f"{steps.start} <= t < {steps.stop} ({len(steps)} steps)"
     if not d.differing:
         out(f"{args.a} and {args.b} agree on {span}\n")

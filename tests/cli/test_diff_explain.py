@@ -76,7 +76,8 @@ def test_explain_restarts_with_a_prefix_warmup(capsys):
 
 
 def test_explain_counts_a_peak_at_step_0(capsys):
-    # sgdr starter: cosine cycles of 10, 20, ... epochs from 0.05 to 1e-4, cycle i peaking at 1e-4 + 0.5**i * (0.05 - 1e-4)
+    # sgdr starter: cosine cycles of 10, 20, ... epochs from 0.05 to 1e-4;
+    # cycle i peaks at 1e-4 + 0.5**i * (0.05 - 1e-4): 0.05, then 0.02505 at t = 10
     assert main(["init", "-t", "sgdr", "-o", "-"]) == 0
     doc = capsys.readouterr().out
     assert "peaks: 0.05 at t=0, 0.02505 at t=10, " in explain(lrspec.load(doc))

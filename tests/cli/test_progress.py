@@ -1,4 +1,4 @@
-"""The progress bar of eval and audit: on an interactive standard error only, never under CI or when piped."""
+"""The progress bar of eval, audit and diff: on an interactive standard error only, never under CI or when piped."""
 
 from __future__ import annotations
 
@@ -46,6 +46,10 @@ def test_eval_and_audit_show_a_bar_on_a_terminal(doc, tmp_path, monkeypatch, imm
     assert "\raudit [" in text and "100.0%" in text
     assert "count      600000" in capsys.readouterr().out  # the summary itself is untouched
     assert text.count("\raudit [") >= 4  # one update per block of 131072 steps
+    err.truncate(0)
+    err.seek(0)
+    assert main(["diff", doc, doc, "--steps", "3000000"]) == 0
+    assert err.getvalue().count("\rdiff [") == 3  # one update per chunk of 2**20 steps
 
 
 def test_no_bar_under_ci_when_piped_or_beside_terminal_output(doc, tmp_path, monkeypatch, immediate):
