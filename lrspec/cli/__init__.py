@@ -1,4 +1,5 @@
-"""The ``lrspec`` command: validate, evaluate, audit, generate code, check conformance, print the schema.
+"""The ``lrspec`` command: validate, evaluate, audit, generate code, check conformance, print the schema; plot,
+diff and explain schedules, start one from a template, import a Keras config.
 
 Exit status: 0 success; 1 an invalid document, a non-finite audit, a failed conformance check, or a file
 that cannot be read or written; 2 a usage error; 130 interrupted; 141 the reader of standard output went

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from importlib import resources
 from pathlib import Path
 
@@ -12,10 +13,14 @@ import lrspec
 from lrspec.cli import main
 from lrspec.starters import STARTERS, starter_text
 
+ROOT = Path(__file__).resolve().parents[2]
+
 
 def test_every_starter_is_listed_shipped_and_valid():
     shipped = {p.name[:-5] for p in resources.files("lrspec.starters").iterdir() if p.name.endswith(".yaml")}
     assert shipped == set(STARTERS)
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert "*.yaml" in config["package-data"]["lrspec.starters"]  # in the wheel, not only in the checkout
     for name in STARTERS:
         text = starter_text(name, "lrspec.schema.json")
         assert text.startswith("# yaml-language-server: $schema=lrspec.schema.json\n")
@@ -94,11 +99,14 @@ def test_every_command_help_has_an_example(capsys):
     assert capsys.readouterr().out.strip() == f"lrspec {lrspec.__version__}"
 
 
-def test_import_lrspec_stays_light():
+def test_import_lrspec_and_validate_stay_light():
     import subprocess
     import sys
 
-    code = ("import sys, lrspec; lrspec.from_torch; "
+    # the importers load on first use, and validate stays light with the new commands registered
+    example = ROOT / "examples" / "clr-triangular.yaml"
+    code = ("import sys, lrspec; lrspec.from_torch; from lrspec.cli import main; "
+            f"assert main(['validate', {str(example)!r}]) == 0; "
             "heavy = [m for m in ('numpy', 'numba', 'jinja2', 'matplotlib', 'torch', 'keras') if m in sys.modules]; "
             "print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -110,7 +118,7 @@ def test_precommit_hook_validates_schedule_files():
 
     import yaml
 
-    hooks = yaml.safe_load((Path(__file__).resolve().parents[2] / ".pre-commit-hooks.yaml").read_text())
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     hook, = (h for h in hooks if h["id"] == "lrspec-validate")
     assert hook["entry"] == "lrspec validate" and hook["language"] == "python"
     pattern = re.compile(hook["files"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -123,3 +124,11 @@ def test_usage_errors(tmp_path, capsys):
     assert main(["plot", str(ROOT / "examples" / "clr-triangular.yaml"), "-o", str(tmp_path / "lr.gif")]) == 2
     assert "-o must end in .png, .svg, .pdf" in capsys.readouterr().err
     assert main(["plot", str(ROOT / "examples" / "clr-triangular.yaml"), "--log", "--both"]) == 2
+
+
+def test_without_matplotlib_the_message_says_how_to_install_it(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed: import raises ImportError
+    assert main(["plot", str(ROOT / "examples" / "clr-triangular.yaml"), "-o", str(tmp_path / "lr.png")]) == 1
+    err = capsys.readouterr().err
+    assert "pip install 'lrspec[plot]'" in err and "Traceback" not in err
+    assert not (tmp_path / "lr.png").exists()
