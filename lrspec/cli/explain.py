@@ -183,10 +183,14 @@ def explain(spec: Spec) -> str:
 
     span = window(spec, shape)
     stride = max(1, -(-span // MAX_EVAL))
-    steps = range(0, span, stride)
+    steps: Any = range(0, span, stride)
+    if stride > 1:  # sampled: add the steps where something happens, so that peaks and ends are exact
+        events = {t + d for t, _ in shape.marks for d in (-1, 0, 1)} | ({shape.end} if shape.end is not None else set())
+        steps = np.array(sorted(set(steps) | {t for t in events if 0 <= t < span}), dtype=np.int64)
     values = spec.evaluate(steps)
     finite = values[np.isfinite(values)]
-    lines.append(f"values over t = 0 .. {span - 1}{f' (every {stride}th step)' if stride > 1 else ''}:")
+    sampled = f" (every {stride}th step, and around each event)" if stride > 1 else ""
+    lines.append(f"values over t = 0 .. {span - 1}{sampled}:")
     lines.append(f"  starts at {g(values[0])}; lowest {g(finite.min())}, highest {g(finite.max())} "
                  f"(first at t={steps[int(np.argmax(values == finite.max()))]})" if finite.size else
                  "  no finite values")
