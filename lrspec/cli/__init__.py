@@ -16,7 +16,7 @@ import sys
 
 from .. import __version__
 from ..diagnostics import LrspecError, render_text
-from . import codegen, diff, evaluate, explain, importing, init, plot, validate
+from . import codegen, completion, diff, evaluate, explain, importing, init, plot, validate
 from ._common import (EXIT_BROKEN_PIPE, EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, RAW, Usage,
                       silence_stdout)
 
@@ -36,6 +36,7 @@ commands:
   explain    describe a schedule in plain words, with the core form of aliases
   init       write a commented starter schedule.yaml
   import     turn a saved Keras schedule config into a document
+  completion print a bash/zsh completion script
 
 Example:
   lrspec validate examples/*.yaml
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.register(sub)
     init.register(sub)
     importing.register(sub)
+    completion.register(sub)
     return parser
 
 

@@ -68,6 +68,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     text = ("# yaml-language-server: $schema=lrspec.schema.json\n"
             f"# imported from {os.path.basename(args.file) if args.file != '-' else 'standard input'} "
             "(lrspec import); 'lrspec explain' shows its core form\n"
+            "# for editors: 'lrspec schema -o lrspec.schema.json' writes the schema next to this file\n"
             + yaml.safe_dump(doc, sort_keys=False))
     if args.output in (None, "-"):
         out(text)
