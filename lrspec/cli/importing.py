@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 
 from ..diagnostics import Diagnostic, LrspecError
 from ._common import EXIT_OK, RAW, Usage, out, write_file
@@ -63,7 +64,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if not isinstance(data, dict):
         raise LrspecError(Diagnostic("a Keras schedule config is a mapping, got " + type(data).__name__,
                                      file=args.file))
-    doc = keras_document(data, args.name)
+    try:
+        doc = keras_document(data, args.name)
+    except LrspecError as exc:  # the problem is in this file: say so
+        raise LrspecError([replace(d, file=args.file) for d in exc.diagnostics]) from None
     to_spec(doc, args.file)  # the alias validates it: refusals surface here, before anything is written
     text = ("# yaml-language-server: $schema=lrspec.schema.json\n"
             f"# imported from {os.path.basename(args.file) if args.file != '-' else 'standard input'} "

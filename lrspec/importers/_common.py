@@ -16,7 +16,7 @@ __all__ = ["refuse", "document", "to_spec", "recover", "plain", "whole"]
 
 def refuse(library: str, what: str, why: str, instead: str) -> LrspecError:
     """The error for an object that has no lrspec equivalent: what it is, why, and what to write instead."""
-    return LrspecError(Diagnostic(f"cannot import {library} {what}: {why}", help=instead))
+    return LrspecError(Diagnostic(f"cannot import {library} {what}: {why}", file=f"<{library}>", help=instead))
 
 
 def document(schedule: dict[str, Any], name: str | None = None) -> dict[str, Any]:
@@ -29,12 +29,12 @@ def document(schedule: dict[str, Any], name: str | None = None) -> dict[str, Any
 
 
 def to_spec(doc: dict[str, Any], source: str) -> Spec:
-    """Validate an imported document; an alias's own refusal (momentum, say) surfaces as an LrspecError."""
-    from ..spec import load
+    """Validate an imported document; an alias's own refusal surfaces as an LrspecError naming ``source``."""
+    from ..loading import Loaded
+    from ..spec import Spec
+    from ..validation import validate
 
-    spec = load(doc)
-    spec.source = source
-    return spec
+    return Spec(validate(Loaded(doc, {}, source, "")), source)
 
 
 def plain(value: Any) -> Any:
@@ -84,5 +84,5 @@ def one_group(values: list[float], library: str, what: str, group: int) -> float
     """The value of param group ``group`` (an importer describes one group's rate)."""
     if not 0 <= group < len(values):
         raise LrspecError(Diagnostic(f"{library} {what} has {len(values)} param group(s); group={group} does not exist",
-                                     help=f"pass group=0 .. {len(values) - 1}"))
+                                     file=f"<{library}>", help=f"pass group=0 .. {len(values) - 1}"))
     return float(values[group])

@@ -41,7 +41,7 @@ def _class_of_config(config: dict[str, Any]) -> str:
             return cls
     raise LrspecError(Diagnostic(
         "cannot tell which Keras schedule this config belongs to: ExponentialDecay and InverseTimeDecay have the "
-        f"same parameters, and its name {name!r} is not a default op name",
+        f"same parameters, and its name {name!r} is not a default op name", file="<keras>",
         help="pass the serialized form keras.optimizers.schedules.serialize(schedule), which holds 'class_name', "
              "or the schedule object itself"))
 
@@ -54,7 +54,7 @@ def _unwrap(source: Any) -> tuple[str, dict[str, Any]]:
         if cls not in KERAS_CLASSES:
             if get_config is None:
                 raise LrspecError(Diagnostic(f"from_keras takes a Keras LearningRateSchedule, its get_config() dict "
-                                             f"or its serialized form, got {cls}"))
+                                             f"or its serialized form, got {cls}", file="<keras>"))
             raise refuse("keras", f"schedule {cls}", "it is not one of Keras's built-in schedules, and its rule is "
                          "Python code", _CUSTOM)
         return cls, plain(get_config())
@@ -63,7 +63,8 @@ def _unwrap(source: Any) -> tuple[str, dict[str, Any]]:
     if "config" in source and isinstance(source.get("config"), dict):
         cls = source.get("class_name")
         if not isinstance(cls, str):
-            raise LrspecError(Diagnostic("a serialized Keras schedule needs a 'class_name' string", "class_name"))
+            raise LrspecError(Diagnostic("a serialized Keras schedule needs a 'class_name' string", "class_name",
+                                         file="<keras>"))
         cls = cls.rsplit(">", 1)[-1].rsplit(".", 1)[-1]  # "keras.optimizers.schedules>CosineDecay" and the like
         if cls not in KERAS_CLASSES:
             raise refuse("keras", f"schedule {cls}", "it is not one of Keras's built-in schedules", _CUSTOM)

@@ -79,7 +79,7 @@ def test_import_refusals_are_clear(tmp_path, capsys, config, message):
     path.write_text(json.dumps(config))
     assert main(["import", str(path), "-o", str(tmp_path / "out.yaml")]) == 1
     err = capsys.readouterr().err
-    assert message in err and "Traceback" not in err
+    assert message in err and "Traceback" not in err and err.startswith(f"{path}: ")
     assert not (tmp_path / "out.yaml").exists()
 
 
