@@ -10,4 +10,16 @@ from .spec import Audit, Spec, load
 
 __version__ = "0.1.0"
 
-__all__ = ["load", "Spec", "Audit", "LrspecError", "Diagnostic", "__version__"]
+__all__ = ["load", "Spec", "Audit", "LrspecError", "Diagnostic", "from_keras", "from_torch", "from_timm",
+           "__version__"]
+
+_IMPORTERS = ("from_keras", "from_torch", "from_timm")
+
+
+def __getattr__(name: str) -> object:
+    """The importers load on first use, so that ``import lrspec`` stays light."""
+    if name in _IMPORTERS:
+        from . import importers
+
+        return getattr(importers, name)
+    raise AttributeError(f"module 'lrspec' has no attribute {name!r}")

@@ -7,12 +7,15 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic, LrspecError
 from .loading import Loaded, load_path, load_text
 from .model import T_MAX, Document
 from .validation import validate
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["Spec", "Audit", "load"]
 
@@ -83,13 +86,13 @@ class Spec:
 
         return evaluate(self, steps, dtype)
 
-    def audit(self, start: int, stop: int) -> Audit:
+    def audit(self, start: int, stop: int, progress: Callable[[int], None] | None = None) -> Audit:
         """min, max, mean, first, last, non-finite count and checksum of lr(t) for start <= t < stop,
-        in constant memory (10**9 steps are fine)."""
+        in constant memory (10**9 steps are fine). ``progress(done)`` is called as blocks of steps finish."""
         from .eval import audit
 
         _check_range(start, stop)
-        return audit(self, start, stop)
+        return audit(self, start, stop, progress)
 
     def __repr__(self) -> str:
         return f"Spec(name={self.name!r}, type={self.document.schedule.type!r})"

@@ -1,4 +1,5 @@
-"""The ``lrspec`` command: validate, evaluate, audit, generate code, check conformance, print the schema.
+"""The ``lrspec`` command: validate, evaluate, audit, generate code, check conformance, print the schema; plot,
+diff and explain schedules, start one from a template, import a Keras config.
 
 Exit status: 0 success; 1 an invalid document, a non-finite audit, a failed conformance check, or a file
 that cannot be read or written; 2 a usage error; 130 interrupted; 141 the reader of standard output went
@@ -15,7 +16,7 @@ import sys
 
 from .. import __version__
 from ..diagnostics import LrspecError, render_text
-from . import codegen, evaluate, validate
+from . import codegen, completion, diff, evaluate, explain, importing, init, plot, validate
 from ._common import (EXIT_BROKEN_PIPE, EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, RAW, Usage,
                       silence_stdout)
 
@@ -27,11 +28,21 @@ commands:
   eval       write lr(t) for a range of steps as CSV, JSON or .npy
   audit      summarize lr(t) over a range: min, max, mean, non-finite count, checksum
   schema     print the JSON Schema of the format (for editors)
+  normalize  print the core form of a document (library aliases desugared)
+  generate   write PyTorch, TensorFlow/Keras or JAX code for a schedule
+  conformance  check generated code against the reference evaluator
+  plot       draw lr(t) to a PNG, SVG or PDF, several schedules overlaid
+  diff       compare two schedules step by step (exit 1 when they differ)
+  explain    describe a schedule in plain words, with the core form of aliases
+  init       write a commented starter schedule.yaml
+  import     turn a saved Keras schedule config into a document
+  completion print a bash/zsh completion script
 
 Example:
   lrspec validate examples/*.yaml
   lrspec eval examples/clr-triangular2.yaml --steps 10000 -o lr.csv
   lrspec audit examples/clr-triangular2.yaml --steps 1000000
+  lrspec init && lrspec explain schedule.yaml && lrspec plot schedule.yaml
 
 Run 'lrspec COMMAND --help' for the options of a command.
 """
@@ -46,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate.register(sub)
     evaluate.register(sub)
     codegen.register(sub)
+    plot.register(sub)
+    diff.register(sub)
+    explain.register(sub)
+    init.register(sub)
+    importing.register(sub)
+    completion.register(sub)
     return parser
 
 

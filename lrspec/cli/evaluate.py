@@ -10,6 +10,7 @@ from typing import IO, TYPE_CHECKING, Any, Callable
 
 from ..diagnostics import Diagnostic, LrspecError
 from ._common import EXIT_FAIL, EXIT_OK, RAW, Usage, add_range, isatty, load, number, out, step_range, write_file
+from ._progress import Progress, wanted
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -34,12 +35,16 @@ Example:
   lrspec eval examples/cosine-decay-small.yaml --steps 100
   lrspec eval schedule.yaml --start 0 --stop 1000000 --stride 1000 --format json -o lr.json
   lrspec eval schedule.yaml --steps 100000 -o lr.npy
+
+A progress bar appears on standard error for long runs on an interactive terminal (not when
+standard error is piped, nor when the CI environment variable is set).
 """
 
 _AUDIT_EPILOG = """\
 Prints count, min, max, mean, first, last, the number of non-finite values and a checksum of
 lr(t) over the steps, in constant memory (10**9 steps are fine). min, max and mean ignore
-non-finite values. Exit status 1 when any value is not finite (nan or inf), else 0.
+non-finite values. Exit status 1 when any value is not finite (nan or inf), else 0. Long runs show
+a progress bar on standard error when it is an interactive terminal and CI is not set.
 
 Example:
   lrspec audit examples/clr-exp-range.yaml --steps 1000000
@@ -98,18 +103,23 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     import numpy as np
 
     dtype = np.float32 if args.float32 else np.float64
-    chunks = _chunks(spec, steps, dtype)
+    # the bar shares the terminal with the output only when the output goes elsewhere
+    progress = Progress(len(steps), "eval", enabled=wanted() and not (to_stdout and isatty(sys.stdout)))
+    chunks = _chunks(spec, steps, dtype, progress)
     writer = {"csv": _write_csv, "json": _write_json, "npy": _write_npy}[fmt]
-    if to_stdout:
-        stream = sys.stdout.buffer if fmt == "npy" else sys.stdout
-        writer(stream, spec, steps, chunks, dtype)
-        stream.flush()
-        return EXIT_OK
-    return write_file(args.output, "wb" if fmt == "npy" else "w",
-                       lambda stream: writer(stream, spec, steps, chunks, dtype))
+    try:
+        if to_stdout:
+            stream = sys.stdout.buffer if fmt == "npy" else sys.stdout
+            writer(stream, spec, steps, chunks, dtype)
+            stream.flush()
+            return EXIT_OK
+        return write_file(args.output, "wb" if fmt == "npy" else "w",
+                          lambda stream: writer(stream, spec, steps, chunks, dtype))
+    finally:
+        progress.close()
 
 
-def _chunks(spec: Spec, steps: range, dtype: Any) -> Callable[[], Any]:
+def _chunks(spec: Spec, steps: range, dtype: Any, progress: Progress | None = None) -> Callable[[], Any]:
     """A generator factory of (steps, values) per chunk; the first chunk is computed eagerly so that
     an evaluation error surfaces before any output is written."""
     first = spec.evaluate(steps[:CHUNK], dtype=dtype) if len(steps) else None
@@ -118,6 +128,8 @@ def _chunks(spec: Spec, steps: range, dtype: Any) -> Callable[[], Any]:
         for lo in range(0, len(steps), CHUNK):
             part = steps[lo:lo + CHUNK]
             yield part, (first if lo == 0 else spec.evaluate(part, dtype=dtype))
+            if progress is not None:
+                progress.update(lo + len(part))
     return generate
 
 
@@ -150,7 +162,11 @@ def _write_npy(stream: IO[bytes], spec: Spec, steps: range, chunks: Callable[[],
 def _cmd_audit(args: argparse.Namespace) -> int:
     steps = step_range(args)
     spec = _schedule(args)
-    result = spec.audit(steps.start, steps.stop)
+    progress = Progress(len(steps), "audit")
+    try:
+        result = spec.audit(steps.start, steps.stop, progress.update)
+    finally:
+        progress.close()
     file = "<stdin>" if args.file == "-" else args.file
     fields = result.as_dict()
     if args.format == "json":

@@ -16,6 +16,7 @@ from .cache import load_kernel
 from .source import kernel_source
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from types import ModuleType
 
     from ..spec import Audit, Spec
@@ -101,8 +102,9 @@ def evaluate(spec: Spec, steps: Any, dtype: Any = None) -> Any:
     return out.reshape(value.shape)
 
 
-def audit(spec: Spec, start: int, stop: int) -> Audit:
-    """Streaming statistics of lr(t) for start <= t < stop, in blocks of fixed-size chunks."""
+def audit(spec: Spec, start: int, stop: int, progress: Callable[[int], None] | None = None) -> Audit:
+    """Streaming statistics of lr(t) for start <= t < stop, in blocks of fixed-size chunks; ``progress`` is
+    called with the number of steps done after each block."""
     from ..spec import Audit
 
     kernel = kernel_for(spec)
@@ -133,6 +135,8 @@ def audit(spec: Spec, start: int, stop: int) -> Audit:
         finite += int(counts[:n].sum())
         nonfinite += int(bad[:n].sum())
         checksum = (checksum + sum(int(x) for x in sums64[:n].tolist())) % (1 << 64)
+        if progress is not None:
+            progress(hi - start)
     count = stop - start
     mean = (total + total_comp) / finite if finite else float("nan")
     return Audit(start=start, stop=stop, count=count,

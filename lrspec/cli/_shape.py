@@ -1,0 +1,136 @@
+"""The shape of a schedule, read from its lowered plan: where phases, warm-ups and restarts begin,
+where the rate stops changing, and how far a plot or a comparison should look by default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..model import T_MAX
+
+if TYPE_CHECKING:
+    from ..lower import PlanNode
+    from ..spec import Spec
+
+__all__ = ["Shape", "shape_of", "default_steps", "window", "MAX_MARKS"]
+
+#: At most this many marks of one kind are kept (a plot cannot show more restarts than pixels).
+MAX_MARKS = 200
+#: Default length when nothing in the schedule says how long it is (an exponential decay, say).
+FALLBACK_STEPS = 1000
+
+
+@dataclass
+class Shape:
+    """Events in the schedule's counter: (step, kind) marks; ``end`` the step from which the rate is constant
+    (None: it keeps changing); ``period`` the repeat length when it cycles forever."""
+
+    marks: list[tuple[int, str]] = field(default_factory=list)
+    end: int | None = None
+    period: int | None = None
+
+    def shifted(self, by: int) -> Shape:
+        return Shape([(t + by, kind) for t, kind in self.marks], None if self.end is None else self.end + by,
+                     self.period)
+
+
+def _core(node: PlanNode) -> Shape:
+    """The node without its modifiers (core → restarts → warmup → noise → clamp: spec/modifiers.md)."""
+    n = node.node
+    kind = node.type
+    if kind == "sequence":
+        out = Shape()
+        starts = [0, *node.phase_starts]
+        for start, phase in zip(starts, node.phases, strict=True):
+            if start:
+                out.marks.append((start, "phase start"))
+            out.marks.extend(shape_of_node(phase).shifted(start).marks)
+        last = shape_of_node(node.phases[-1]).shifted(starts[-1])
+        out.end, out.period = last.end, last.period
+        return out
+    if kind == "constant":
+        return Shape(end=0)
+    if kind == "piecewise_constant":
+        return Shape(end=n.boundaries[-1])  # type: ignore[attr-defined]
+    if kind == "piecewise_linear":
+        return Shape(end=max(0, int(n.points[-1][0])))  # type: ignore[attr-defined]
+    if kind == "one_cycle":
+        return Shape(end=n.total_steps)  # type: ignore[attr-defined]
+    if kind == "cyclical":
+        down = n.step_size_down or n.step_size  # type: ignore[attr-defined]
+        return Shape(period=n.step_size + down)  # type: ignore[attr-defined]
+    if kind in ("cosine", "tanh", "linear_cosine") or (kind == "polynomial" and not n.cycle):  # type: ignore[attr-defined]
+        if kind == "linear_cosine" and n.initial_variance:  # type: ignore[attr-defined]
+            return Shape()
+        return Shape(end=node.horizon)
+    return Shape()  # exponential, inverse_time, inverse_sqrt, expression, cycling polynomial: no end
+
+
+def shape_of_node(node: PlanNode) -> Shape:
+    out = _core(node)
+    n = node.node
+    r = n.restarts
+    if r is not None:
+        if node.cycle_starts is not None:
+            starts = list(node.cycle_starts)
+        else:
+            count = r.limit if r.limit is not None else MAX_MARKS
+            starts = [k * r.period for k in range(min(count, MAX_MARKS) + 1) if k * r.period <= T_MAX]
+        shown = starts if r.limit is not None else starts[:-1]
+        out.marks = [(t, "restart") for t in shown[1:MAX_MARKS + 1]]
+        if r.limit is not None:
+            out.marks = out.marks[:-1]
+            out.marks.append((starts[r.limit], "end of cycles"))
+            out.end, out.period = starts[r.limit], None
+        else:
+            out.end, out.period = None, (r.period if r.period_mul == 1.0 else None)
+            if out.period is None:
+                out.marks = out.marks[:12]
+    w = n.warmup
+    if w is not None:
+        if w.prefix:
+            out = out.shifted(w.steps)
+        out.marks.insert(0, (w.steps, "warm-up end"))
+        if out.end is not None:
+            out.end = max(out.end, w.steps)
+    if n.noise is not None:
+        out.end = None if n.noise.end is None or out.end is None else max(out.end, n.noise.end)
+    out.marks.sort()
+    return out
+
+
+def shape_of(spec: Spec) -> Shape:
+    """The shape of a validated spec (library aliases in their core form)."""
+    from ..lower import lower
+
+    return shape_of_node(lower(spec.document).root)
+
+
+def default_steps(shape: Shape) -> int:
+    """How many steps show the whole schedule: past its end, several cycles, or past the last mark."""
+    if shape.end is not None:
+        return min(T_MAX + 1, max(10, shape.end + max(shape.end // 8, 2)))
+    last = max((t for t, _ in shape.marks), default=0)
+    if shape.period is not None:
+        return min(T_MAX + 1, max(last, 0) + 4 * shape.period)
+    return min(T_MAX + 1, max(FALLBACK_STEPS, last + max(last // 4, 2)))
+
+
+def window(spec: Spec, shape: Shape | None = None) -> int:
+    """:func:`default_steps`; for a schedule that decays forever (exponential, inverse time, ...) the span in
+    which it gets within 1% (of its range) of its value at :data:`FALLBACK_STEPS`, with a margin."""
+    shape = shape_of(spec) if shape is None else shape
+    steps = default_steps(shape)
+    if shape.end is not None or shape.period is not None or steps > 10 * FALLBACK_STEPS:
+        return steps
+    import numpy as np
+
+    values = spec.evaluate(range(steps))
+    finite = values[np.isfinite(values)]
+    if finite.size < 2:
+        return steps
+    far = np.abs(values - values[-1]) > 0.01 * (finite.max() - finite.min())
+    moving = np.nonzero(far)[0]
+    last = max((t for t, _ in shape.marks), default=0)
+    settle = int(moving[-1]) + 1 if moving.size else 0
+    return max(10, min(steps, max(settle, last) + max(settle, last) // 4 + 2))
