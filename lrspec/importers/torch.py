@@ -69,9 +69,9 @@ def _cyclic(sched: Any, group: int) -> dict[str, Any]:
     node["mode"] = sched.mode
     if sched.mode == "exp_range":
         node["gamma"] = float(sched.gamma)
-    if sched.cycle_momentum:  # the momentum cycle, as the alias takes it
-        node.update(cycle_momentum=True,
-                    base_momentum=one_group(sched.base_momentums, "torch", "CyclicLR", group),
+    node["cycle_momentum"] = bool(sched.cycle_momentum)  # the alias fills the document's momentum with it
+    if sched.cycle_momentum:
+        node.update(base_momentum=one_group(sched.base_momentums, "torch", "CyclicLR", group),
                     max_momentum=one_group(sched.max_momentums, "torch", "CyclicLR", group))
     return node
 
@@ -92,9 +92,9 @@ def _one_cycle(sched: Any, group: int) -> dict[str, Any]:
     node: dict[str, Any] = {"type": "torch.OneCycleLR", "max_lr": max_lr, "total_steps": total, "pct_start": pct,
                             "anneal_strategy": getattr(sched, "_anneal_func_type", "cos"), "div_factor": div,
                             "final_div_factor": final_div, "three_phase": len(phases) == 3}
-    if sched.cycle_momentum:  # the momentum cycle, as the alias takes it
-        node.update(cycle_momentum=True, base_momentum=float(g["base_momentum"]),
-                    max_momentum=float(g["max_momentum"]))
+    node["cycle_momentum"] = bool(sched.cycle_momentum)  # the alias fills the document's momentum with it
+    if sched.cycle_momentum:
+        node.update(base_momentum=float(g["base_momentum"]), max_momentum=float(g["max_momentum"]))
     return node
 
 

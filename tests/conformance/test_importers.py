@@ -101,6 +101,31 @@ def test_from_torch_keeps_the_momentum_cycle_in_the_document():
     assert (node["cycle_momentum"], node["base_momentum"], node["max_momentum"]) == (True, 0.7, 0.95)
 
 
+@pytest.mark.parametrize("build", [
+    lambda o: L.OneCycleLR(o, max_lr=0.1, total_steps=120, base_momentum=0.8, max_momentum=0.9, three_phase=True),
+    lambda o: L.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=5, mode="triangular2", base_momentum=0.7,
+                         max_momentum=0.95),
+])
+def test_from_torch_momentum_matches_the_scheduler(build):
+    opt = sgd(0.1)
+    opt.param_groups[0]["momentum"] = 0.9
+    sched = build(opt)
+    spec = lrspec.from_torch(sched)
+    ref = []
+    for _ in range(100):
+        ref.append(opt.param_groups[0]["momentum"])
+        opt.step()
+        sched.step()
+    got = spec.momentum.evaluate(range(100))
+    assert np.max(np.abs(got - np.array(ref))) <= 1e-12
+
+
+def test_from_torch_without_the_momentum_cycle_has_no_momentum():
+    sched = L.OneCycleLR(sgd(0.1), max_lr=0.1, total_steps=100, cycle_momentum=False)
+    assert torch_document(sched)["schedule"]["cycle_momentum"] is False
+    assert lrspec.from_torch(sched).momentum is None
+
+
 @pytest.mark.parametrize("build,message", [
     (lambda o: L.LambdaLR(o, lambda t: 0.95 ** t), "LambdaLR: its lr_lambda is an arbitrary Python function"),
     (lambda o: L.MultiplicativeLR(o, lambda t: 0.95), "MultiplicativeLR"),
