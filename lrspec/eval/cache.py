@@ -2,7 +2,8 @@
 
 A module's file name is the hash of its source, lrspec's and Numba's versions, so a stale kernel
 is never reused; Numba keeps the machine code beside it in ``__pycache__``. A file that does not
-match its name (truncated, edited, corrupted) is rewritten before use.
+match its name (truncated, edited, corrupted) is rewritten before use, and Numba's cache files of
+the module are checked before import: any that does not read back whole is deleted (recompiled).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import pickle
 import sys
 import tempfile
 from pathlib import Path
@@ -63,6 +65,7 @@ def load_kernel(source: str) -> ModuleType:
         current = None
     if current != source:
         _write_atomic(path, source)
+    _drop_damaged_machine_code(path)
     name = f"lrspec_kernel_{key}"
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
@@ -71,3 +74,25 @@ def load_kernel(source: str) -> ModuleType:
     spec.loader.exec_module(module)
     _LOADED[key] = module
     return module
+
+
+def _readable(entry: Path) -> bool:
+    """Whether a Numba index (.nbi: a version pickle, then a data pickle) or data file (.nbc) reads back whole."""
+    try:
+        with entry.open("rb") as fh:
+            if entry.suffix == ".nbi":
+                pickle.load(fh)
+                overloads = pickle.loads(fh.read())
+                return isinstance(overloads, tuple) and len(overloads) == 2
+            data = fh.read()
+        return len(data) > 2 and data.endswith(b".")  # a pickle ends with STOP; a truncated one does not
+    except Exception:  # any damage: the entry is rebuilt, never trusted
+        return False
+
+
+def _drop_damaged_machine_code(path: Path) -> None:
+    """Delete the module's Numba cache files when any is damaged, so Numba compiles them again."""
+    entries = sorted((path.parent / "__pycache__").glob(f"{path.stem}.*.nb[ic]"))
+    if not all(_readable(entry) for entry in entries):
+        for entry in entries:
+            entry.unlink(missing_ok=True)
