@@ -1,4 +1,4 @@
-"""The document's momentum schedule: where it comes from, and every way to write it wrongly (spec/README.md#momentum)."""
+"""The document's momentum schedule: where it comes from, and every way to write it wrongly (spec/README.md)."""
 
 from __future__ import annotations
 
