@@ -26,7 +26,7 @@ __all__ = ["json_schema", "render", "SCHEMA_ID", "SCHEMA_PATH"]
 
 #: The schema's identifier (a name, not necessarily a fetchable address).
 SCHEMA_ID = "https://lrspec.dev/schemas/lrspec-1.schema.json"
-#: Where the committed copy lives in a source checkout.
+#: Where the committed copy lives in a source checkout (an installed package has no such file).
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "lrspec.schema.json"
 
 _DESCRIPTION = (
@@ -63,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     paths = [a for a in args if a != "--check"]
     if len(paths) > 1 or any(a.startswith("-") for a in paths):
         print("usage: python -m lrspec.schema [--check] [OUT]", file=sys.stderr)
+        return 2
+    if not paths and not (SCHEMA_PATH.parents[1] / "pyproject.toml").is_file():
+        print("python -m lrspec.schema: not in a source checkout; name the file to write or check", file=sys.stderr)
         return 2
     out = Path(paths[0]) if paths else SCHEMA_PATH
     text = render()

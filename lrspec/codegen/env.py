@@ -7,18 +7,18 @@ Templates see the plan and these filters only; every number reaches the output t
 from __future__ import annotations
 
 import functools
-import importlib.resources
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import jinja2
 
 from ..expr import Expr
-from ..expr.render import render
 from ..expr.dialects import DIALECTS
+from ..expr.render import render
 from .layout import layout
 
-__all__ = ["environment", "num", "templates_dir"]
+__all__ = ["environment", "num", "templates"]
 
 
 def num(value: float) -> str:
@@ -39,21 +39,29 @@ def _expr(tree: Expr, dialect: str) -> str:
     return render(tree, DIALECTS[dialect])
 
 
-def templates_dir() -> Path:
-    """The installed templates, or the repository's ``codegen_templates/`` when run from a checkout."""
-    try:
-        installed = Path(str(importlib.resources.files("lrspec.codegen_templates")))
-        if installed.is_dir():
-            return installed
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parents[2] / "codegen_templates"
+def templates() -> Traversable:
+    """The shipped templates, read through ``importlib.resources`` so a wheel, a zip or an editable
+    install all work (a path from ``str()`` of a namespace or zipped package is no directory)."""
+    return resources.files("lrspec.codegen_templates")
+
+
+class _ResourceLoader(jinja2.BaseLoader):
+    """Loads templates from a :class:`Traversable`, never from a filesystem path."""
+
+    def __init__(self, root: Traversable) -> None:
+        self._root = root
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, None, Any]:
+        entry = self._root.joinpath(template)
+        if "/" in template or "\\" in template or not entry.is_file():
+            raise jinja2.TemplateNotFound(template)
+        return entry.read_text(encoding="utf-8"), None, lambda: True
 
 
 @functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        loader=_ResourceLoader(templates()),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         trim_blocks=True,

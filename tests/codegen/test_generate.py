@@ -128,7 +128,7 @@ def test_cli_generate_writes_the_same_bytes(tmp_path):
 
 
 def test_templates_ship_inside_the_package():
-    from lrspec.codegen.env import templates_dir
+    from lrspec.codegen.env import templates
 
-    names = {p.name for p in templates_dir().iterdir()}
+    names = {p.name for p in templates().iterdir()}
     assert {"torch.py.jinja", "tf.py.jinja", "jax.py.jinja", "_scalar.jinja", "numba_kernel.py.jinja"} <= names
