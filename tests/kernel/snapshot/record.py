@@ -34,7 +34,10 @@ def steps() -> np.ndarray:
 
 
 def digest(values: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(values, dtype="<f8").tobytes()).hexdigest()
+    """sha256 of the values as little-endian binary64, every NaN as the one quiet NaN (its sign and payload
+    are not part of a value: spec/numerics.md)."""
+    canonical = np.where(np.isnan(values), np.nan, values).astype("<f8")
+    return hashlib.sha256(canonical.tobytes()).hexdigest()
 
 
 def fuzz_documents() -> list[dict]:
