@@ -10,11 +10,21 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from .model import Alias, Document, Node, NodeBase, Sequence
+from .model import Alias, Document, NodeBase
+from .model import union
 
 __all__ = ["expand", "expand_node", "core_mapping"]
 
-_NODE = TypeAdapter(Node)
+_ADAPTERS: dict[int, TypeAdapter] = {}
+
+
+def _adapter() -> TypeAdapter:
+    """A validator of the node union as it is now (a registered type rebuilds the union)."""
+    key = id(union.Node)
+    if key not in _ADAPTERS:
+        _ADAPTERS.clear()
+        _ADAPTERS[key] = TypeAdapter(union.Node)
+    return _ADAPTERS[key]
 
 
 def expand_node(node: NodeBase | Alias) -> NodeBase:
@@ -23,8 +33,8 @@ def expand_node(node: NodeBase | Alias) -> NodeBase:
         data = node.core()
         if node.steps is not None:
             data = {**data, "steps": node.steps}
-        return expand_node(_NODE.validate_python(data))
-    if isinstance(node, Sequence):
+        return expand_node(_adapter().validate_python(data))
+    if getattr(node, "phases", None) is not None:
         return node.model_copy(update={"phases": [expand_node(p) for p in node.phases]})
     return node
 
@@ -37,7 +47,7 @@ def expand(document: Document) -> Document:
     schedule = document.schedule
     momentum = document.momentum
     if momentum is None and isinstance(schedule, Alias) and (filled := schedule.momentum()) is not None:
-        momentum = _NODE.validate_python(filled)
+        momentum = _adapter().validate_python(filled)
     update: dict[str, Any] = {}
     if (core := expand_node(schedule)) is not schedule:
         update["schedule"] = core

@@ -1,44 +1,56 @@
 """Lowering: a validated document to the plan that the evaluator and every code generator share.
 
-The plan resolves what the model leaves implicit: defaults, which cosine form applies, cyclical
-modes as scale expressions, each node's floor, restart cycle tables and phase starts. Back ends
-never look at raw text again; expressions arrive as parsed trees.
+Each node becomes a few functions of an integer counter, each a list of bindings and early results over
+:mod:`lrspec.expr.tree`: the type's formula (from its module in :mod:`lrspec.types`), then one function per
+modifier it has (:mod:`lrspec.layers`). Numbers reach the functions only as named parameters and tables, so
+documents that differ only in numbers have plans of the same structure. Back ends never see raw text.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
+from . import layers
 from .expand import expand
-from .expr import Expr, parse
-from .model import Cosine, Cyclical, Document, Expression, NodeBase, Polynomial, Sequence, Tanh
+from .expr.tree import (Apply, Binary, Call, Compare, Count, Expr, Gather, IntOp, IntParam, Param, Table, ToReal,
+                        Unary, Where)
+from .formula import Guard, Let, Names, Scope, h, t
+from .model import Document, NodeBase
 from .model.modifiers import cycle_starts
+from .types import node_type
 
-__all__ = ["Plan", "PlanNode", "lower", "TRIANGULAR2", "EXP_RANGE"]
+__all__ = ["Plan", "PlanNode", "Function", "lower", "walk"]
 
-#: The scale of mode triangular2 (cycle mode): the tfa formula, as an expression.
-TRIANGULAR2 = "1 / 2 ** (x - 1)"
-#: The scale of mode exp_range (iterations mode).
-EXP_RANGE = "gamma ** x"
+
+@dataclass(frozen=True)
+class Function:
+    """``name(args)``: the bindings and early results of ``body`` in order, then ``result``."""
+
+    name: str
+    args: tuple[str, ...]
+    body: tuple[Let | Guard, ...]
+    result: Expr
+    section: str
+    """The section of spec/ it implements."""
 
 
 @dataclass(frozen=True)
 class PlanNode:
-    """One node of the plan: its model, resolved values, and its phases when it is a sequence."""
+    """One node of the plan: its model, resolved values, its phases, and the function that computes it."""
 
     id: int
     node: NodeBase
     floor: float
+    entry: str
+    """The node's outermost function: lr at its counter."""
     horizon: int | None = None
     """Fixed horizon, or None when it is the restart cycle length (or the type has none)."""
-    expr: Expr | None = None
-    """cyclical: the scale expression in x (None: scale 1); expression: the rate in t."""
-    scale_by_cycle: bool = True
-    """cyclical: x is the cycle number (True) or the step (False)."""
     cycle_starts: tuple[int, ...] | None = None
     """restarts with period_mul != 1: start step of each cycle (last entry past 2**53 or the limit)."""
     phase_starts: tuple[int, ...] = ()
-    """sequence: start step of each phase after the first."""
+    """A composite node: start step of each phase after the first."""
     phases: tuple[PlanNode, ...] = field(default=())
 
     @property
@@ -48,70 +60,175 @@ class PlanNode:
 
 @dataclass(frozen=True)
 class Plan:
-    """The lowered document: its root node and every node by id (ids are depth-first, root first; the momentum
-    schedule's nodes come after the schedule's)."""
+    """The lowered document: its nodes (ids depth-first, root first, the momentum schedule's after the
+    schedule's) and their functions, callees before callers."""
 
     root: PlanNode
     nodes: tuple[PlanNode, ...]
+    functions: tuple[Function, ...]
     momentum: PlanNode | None = None
-    """The momentum schedule's root (its nodes follow the schedule's in ``nodes``), or None."""
+
+    @cached_property
+    def params(self) -> tuple[Param, ...]:
+        """Every real number the functions use, in order of first use (the same order for the same structure)."""
+        return tuple(_unique(n for n in _nodes(self.functions) if isinstance(n, Param)))
+
+    @cached_property
+    def int_params(self) -> tuple[IntParam, ...]:
+        return tuple(_unique(n for n in _nodes(self.functions) if isinstance(n, IntParam)))
+
+    @cached_property
+    def tables(self) -> tuple[Table, ...]:
+        return tuple(_unique(n for n in _nodes(self.functions) if isinstance(n, Table)))
+
+    @cached_property
+    def constants(self) -> tuple[Param | IntParam | Table, ...]:
+        """Every number and table the functions use, in order of first use."""
+        kinds = (Param, IntParam, Table)
+        return tuple(_unique(n for n in _nodes(self.functions) if isinstance(n, kinds)))
+
+    def function(self, name: str) -> Function:
+        return next(f for f in self.functions if f.name == name)
 
 
-def _floor(node: NodeBase) -> float:
-    if isinstance(node, Cosine):
-        if node.alpha is not None:
-            return node.initial_lr * node.alpha
-        return node.final_lr or 0.0
-    if isinstance(node, Polynomial):
-        return node.end_lr
-    if isinstance(node, Tanh):
-        return node.lr_min
-    return 0.0
+def walk(expr: Expr) -> Iterator[Expr]:
+    """``expr`` and every node below it, parents first."""
+    yield expr
+    if isinstance(expr, (Binary, Compare, IntOp)):
+        yield from walk(expr.left)
+        yield from walk(expr.right)
+    elif isinstance(expr, Unary):
+        yield from walk(expr.operand)
+    elif isinstance(expr, Where):
+        yield from walk(expr.cond)
+        yield from walk(expr.then)
+        yield from walk(expr.other)
+    elif isinstance(expr, (Call, Apply)):
+        for arg in expr.args:
+            yield from walk(arg)
+    elif isinstance(expr, Count):
+        yield expr.table
+        yield from walk(expr.x)
+    elif isinstance(expr, Gather):
+        yield expr.table
+        yield from walk(expr.index)
+    elif isinstance(expr, ToReal):
+        yield from walk(expr.value)
 
 
-def _scale(node: Cyclical) -> tuple[Expr | None, bool]:
-    if node.scale_fn is not None:
-        return parse(node.scale_fn, "x", node.params, "scale_fn"), node.scale_mode != "iterations"
-    if node.mode == "triangular2":
-        return parse(TRIANGULAR2, "x"), True
-    if node.mode == "exp_range":
-        return parse(EXP_RANGE, "x", {"gamma": node.gamma or 1.0}), False
-    return None, True
+def _nodes(functions: tuple[Function, ...]) -> Iterator[Expr]:
+    for f in functions:
+        for step in f.body:
+            if isinstance(step, Let):
+                yield from walk(step.value)
+            else:
+                yield from walk(step.cond)
+                yield from walk(step.value)
+        yield from walk(f.result)
+
+
+def _unique(items: Iterator) -> list:
+    seen: dict[str, object] = {}
+    for item in items:
+        seen.setdefault(item.name, item)
+    return list(seen.values())
+
+
+def _uses_h(f: Function) -> bool:
+    return any(n == h for n in _nodes((f,)))
+
+
+class _Lowering:
+    def __init__(self) -> None:
+        self.names = Names()
+        self.nodes: list[PlanNode | None] = []
+        self.functions: list[Function] = []
+
+    def function(self, name: str, args: tuple[str, ...], scope: Scope, result: Expr, section: str) -> Function:
+        f = Function(name, args, tuple(scope.body), result, section)
+        self.functions.append(f)
+        return f
+
+    def visit(self, node: NodeBase, prefix: str) -> PlanNode:
+        index = len(self.nodes)
+        self.nodes.append(None)  # reserve the id: parents before children
+        kind = node_type(node)
+        suffix = f"_{index}" if index else ""
+        phases: tuple[PlanNode, ...] = ()
+        starts: list[int] = []
+        if kind.composite:
+            children = node.phases  # type: ignore[attr-defined]
+            phases = tuple(self.visit(p, f"{prefix}PHASE{k}_") for k, p in enumerate(children))
+            total = 0
+            for phase in children[:-1]:
+                total += phase.steps or 0
+                starts.append(total)
+        horizon = getattr(node, node.horizon_field) if node.horizon_field else None
+        floor = kind.floor(node)
+
+        scope = Scope(prefix, self.names, tuple(p.entry for p in phases))
+        fixed = scope.int(node.horizon_field, horizon) if horizon is not None else None  # type: ignore[arg-type]
+        if fixed is not None:
+            result = _substitute_h(kind.formula(node, scope), scope, fixed)
+        else:
+            result = kind.formula(node, scope)
+        core = self.function(f"_{kind.name}{suffix}", ("t",), scope, result, kind.section)
+        uses_h = _uses_h(core)
+        if uses_h:
+            core = Function(core.name, ("t", "h"), core.body, core.result, core.section)
+            self.functions[-1] = core
+        entry = core.name
+
+        def inner(name: str, default_h: Expr | None) -> callable:
+            def call(counter: Expr) -> Expr:
+                return Apply(name, (counter, default_h) if uses_h and name == core.name else (counter,))
+            return call
+
+        table = None
+        r = node.restarts
+        if r is not None:
+            s = Scope(prefix, self.names)
+            result = layers.restarts(r, s, core.name, None, floor, uses_h)
+            entry = self.function(f"_restarts{suffix}", ("t",), s, result, "spec/modifiers.md#restarts").name
+            if r.period_mul != 1.0:
+                table = tuple(cycle_starts(r.period, r.period_mul, r.limit))
+        elif uses_h:  # a type with a horizon that is not the restart cycle cannot reach here: h was substituted
+            raise AssertionError(f"{kind.name}: the horizon h is used but the node has neither horizon nor restarts")
+        for layer, part, section in ((layers.warmup, node.warmup, "warmup"), (layers.noise, node.noise, "noise"),
+                                     (layers.clamp, node.clamp, "clamp")):
+            if part is not None:
+                s = Scope(prefix, self.names)
+                result = layer(part, s, inner(entry, None))  # type: ignore[operator]
+                entry = self.function(f"_{section}{suffix}", ("t",), s, result, f"spec/modifiers.md#{section}").name
+        planned = PlanNode(index, node, floor, entry, horizon, table, tuple(starts), phases)
+        self.nodes[index] = planned
+        return planned
+
+
+def _substitute_h(result: Expr, scope: Scope, fixed: Expr) -> Expr:
+    """Replace the horizon argument by the node's fixed horizon in a formula (and its bindings)."""
+    from dataclasses import fields, is_dataclass, replace
+
+    def go(node):  # noqa: ANN001, ANN202
+        if node == h:
+            return fixed
+        if isinstance(node, tuple):
+            return tuple(go(x) for x in node)
+        if is_dataclass(node) and not isinstance(node, type):
+            changes = {f.name: go(getattr(node, f.name)) for f in fields(node)
+                       if is_dataclass(getattr(node, f.name)) or isinstance(getattr(node, f.name), tuple)}
+            return replace(node, **changes) if changes else node
+        return node
+
+    scope.body[:] = [go(step) for step in scope.body]
+    return go(result)
 
 
 def lower(document: Document, momentum: bool = True) -> Plan:
     """Lower a validated document into a :class:`Plan` (library aliases are desugared first); with
     ``momentum=False`` the plan leaves out the momentum schedule."""
-    nodes: list[PlanNode] = []
-
-    def visit(node: NodeBase) -> PlanNode:
-        index = len(nodes)
-        nodes.append(None)  # type: ignore[arg-type]  # reserve the id: parents before children
-        horizon = getattr(node, node.horizon_field) if node.horizon_field else None
-        expr: Expr | None = None
-        by_cycle = True
-        if isinstance(node, Cyclical):
-            expr, by_cycle = _scale(node)
-        elif isinstance(node, Expression):
-            expr = parse(node.expr, "t", node.params, "expr")
-        phases: tuple[PlanNode, ...] = ()
-        starts: list[int] = []
-        if isinstance(node, Sequence):
-            phases = tuple(visit(p) for p in node.phases)
-            total = 0
-            for phase in node.phases[:-1]:
-                total += phase.steps or 0
-                starts.append(total)
-        table = None
-        if node.restarts is not None and node.restarts.period_mul != 1.0:
-            r = node.restarts
-            table = tuple(cycle_starts(r.period, r.period_mul, r.limit))
-        planned = PlanNode(index, node, _floor(node), horizon, expr, by_cycle, table, tuple(starts), phases)
-        nodes[index] = planned
-        return planned
-
     core = expand(document)
-    root = visit(core.schedule)
-    extra = visit(core.momentum) if momentum and core.momentum is not None else None
-    return Plan(root, tuple(nodes), extra)
-
+    state = _Lowering()
+    root = state.visit(core.schedule, "")
+    extra = state.visit(core.momentum, "MOMENTUM_") if momentum and core.momentum is not None else None
+    return Plan(root, tuple(state.nodes), tuple(state.functions), extra)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from .diagnostics import Diagnostic, LrspecError
 from .loading import Loaded
-from .model import NODE_TYPES, Alias, Clamp, Document, NodeBase, Noise, Restarts, Sequence, Warmup
+from .model import NODE_TYPES, Alias, Clamp, Document, NodeBase, Noise, Restarts, Warmup
 from .model._base import _shown
 from .model.durations import Clock
 
@@ -184,7 +184,7 @@ def validate(loaded: Loaded) -> Document:
 def _has_alias(node: Any) -> bool:
     if isinstance(node, Alias):
         return True
-    return any(_has_alias(p) for p in node.phases) if isinstance(node, Sequence) else False
+    return any(_has_alias(p) for p in getattr(node, "phases", None) or ())
 
 
 def _check_expansion(loaded: Loaded, document: Document) -> None:

@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 import keyword
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..diagnostics import Diagnostic, LrspecError
-from ..lower import Plan, lower
+from ..lower import lower
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -62,29 +61,8 @@ def generate(spec: Spec, target: str, class_name: str | None = None) -> str:
     if not _IDENT.match(name) or keyword.iskeyword(name):
         raise LrspecError(Diagnostic(f"class name {name!r} must be a Python identifier", "class_name"))
     plan = lower(spec.document)
-    momentum = plan.momentum.id if plan.momentum is not None else None
-    return render_template(TARGETS[target], plan=plan, nodes=list(reversed(plan.nodes)), root=plan.root.id,
-                           momentum=momentum, uses=_uses(plan), class_name=name, header=header_lines(spec, target),
-                           version=__version__, spec_name=spec.name, digest=spec.digest())
+    from importlib import import_module
 
-
-@dataclass(frozen=True)
-class _Uses:
-    """Which optional parts of a module the plan needs, so that generated code carries nothing unused."""
-
-    expressions: bool
-    noise: bool
-    tables: bool
-    restarts: bool
-
-
-def _uses(plan: Plan) -> _Uses:
-    nodes = plan.nodes
-    return _Uses(
-        expressions=any(p.expr is not None or p.type == "inverse_sqrt" for p in nodes),
-        noise=any(p.node.noise is not None or (p.type == "linear_cosine" and p.node.initial_variance > 0)
-                  for p in nodes),
-        tables=any(p.type in ("piecewise_constant", "piecewise_linear") or p.cycle_starts is not None
-                   for p in nodes),
-        restarts=any(p.node.restarts is not None for p in nodes),
-    )
+    context = import_module(f".{target}", __name__).context(plan)
+    return render_template(TARGETS[target], plan=plan, class_name=name, header=header_lines(spec, target),
+                           version=__version__, spec_name=spec.name, digest=spec.digest(), **context)

@@ -13,11 +13,12 @@ from ..diagnostics import Diagnostic, LrspecError
 from ..lower import lower
 from ..model import T_MAX
 from .cache import load_kernel
-from .source import kernel_source
+from .source import kernel_data, kernel_source
+
+from collections.abc import Callable
+from types import ModuleType
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from types import ModuleType
 
     from ..spec import Audit, Spec
 
@@ -31,11 +32,26 @@ AUDIT_CHUNK = 1 << 16
 AUDIT_BLOCK = 1 << 10
 
 
-def kernel_for(spec: Spec) -> ModuleType:
-    """The compiled kernel module of ``spec`` (generated, cached on disk, imported once per process)."""
+class _Bound:
+    """A kernel module with the document's numbers bound: ``kernel.f(args)`` calls ``f(args, P, I)``."""
+
+    def __init__(self, module: ModuleType, data: tuple[Any, Any]) -> None:
+        self.module = module
+        self.data = data
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        fn = getattr(self.module, name)
+        data = self.data
+        return lambda *args: fn(*args, *data)
+
+
+def kernel_for(spec: Spec) -> _Bound:
+    """The compiled kernel of ``spec``'s structure (cached on disk, imported once per process), bound to its
+    numbers."""
     kernel = spec.__dict__.get("_kernel")
     if kernel is None:
-        kernel = load_kernel(kernel_source(lower(spec.document, momentum=False)))
+        plan = lower(spec.document, momentum=False)
+        kernel = _Bound(load_kernel(kernel_source(plan)), kernel_data(plan))
         spec.__dict__["_kernel"] = kernel
     return kernel
 

@@ -1,19 +1,61 @@
-"""The Numba kernel module of a plan, rendered from ``codegen_templates/numba_kernel.py.jinja``.
+"""The Numba kernel module of a plan and the data it runs on.
 
-The node functions come from the same scalar macros as the torch target (``_scalar.jinja``), so
-the reference and the generated scalar code share every formula's text; only decorators, tables
-and expression spellings differ. Drivers fill ranges and arrays in parallel and audit in chunks.
+The kernel's source depends on the plan's structure only: every number of the document is read from two
+arrays, ``P`` (binary64 parameters, then the binary64 tables) and ``I`` (int64 parameters, then two bounds per
+table, then the int64 tables). Two documents of the same structure share one compiled kernel.
 """
 
 from __future__ import annotations
 
-from ..lower import Plan
+import numpy as np
 
-__all__ = ["kernel_source"]
+from ..codegen.emit import emit_function
+from ..expr.dialects import NumbaDialect
+from ..lower import Plan, walk
+from ..formula import Guard, Let
+
+__all__ = ["kernel_source", "kernel_data"]
+
+
+def _tables_used(f) -> list:  # noqa: ANN001
+    from ..expr.tree import Table
+
+    seen: dict[str, Table] = {}
+    exprs = [*(s.value for s in f.body if isinstance(s, Let)),
+             *(x for s in f.body if isinstance(s, Guard) for x in (s.cond, s.value)), f.result]
+    for expr in exprs:
+        for node in walk(expr):
+            if isinstance(node, Table):
+                seen.setdefault(node.name, node)
+    return list(seen.values())
 
 
 def kernel_source(plan: Plan) -> str:
-    """The Python source of the Numba kernel module for ``plan``."""
+    """The Python source of the Numba kernel module for ``plan`` (no number of the document in it)."""
     from ..codegen.env import render_template
 
-    return render_template("numba_kernel.py.jinja", nodes=list(reversed(plan.nodes)), root=plan.root.id)
+    dialect = NumbaDialect(plan.params, plan.int_params, plan.tables)
+    functions = [emit_function(f, dialect, extra_args=("P", "I"), decorator="@njit(**_JIT)",
+                               preamble=tuple(dialect.table_view(tbl) for tbl in _tables_used(f)))
+                 for f in plan.functions]
+    return render_template("numba_kernel.py.jinja", functions=functions, entry=plan.root.entry)
+
+
+def kernel_data(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+    """``P`` and ``I`` of ``plan``, laid out as :func:`kernel_source` reads them."""
+    reals = [p.value for p in plan.params]
+    ints = [p.value for p in plan.int_params]
+    bounds: list[int] = []
+    real_tables: list[float] = []
+    int_tables: list[int] = []
+    base_int = len(ints) + 2 * len(plan.tables)
+    for tbl in plan.tables:
+        if tbl.integer:
+            start = base_int + len(int_tables)
+            int_tables.extend(tbl.values)  # type: ignore[arg-type]
+        else:
+            start = len(reals) + len(real_tables)
+            real_tables.extend(tbl.values)  # type: ignore[arg-type]
+        bounds += [start, start + len(tbl.values)]
+    return (np.array(reals + real_tables, dtype=np.float64),
+            np.array(ints + bounds + int_tables, dtype=np.int64))

@@ -1,74 +1,104 @@
-"""How each back end spells the expression operations (spec/expression.md semantics in every one).
+"""How each target spells what plain Python operators do not: IEEE results where an operator raises or rounds
+otherwise, math functions, real(n), table lookups and where the document's numbers live.
 
-Names starting with ``_`` are helpers that each generated module defines in its prelude, where the
-target's own operator is not IEEE (Python raises on x / 0, ``math.log(0)``, overflow) or not the
-spec's (NaN-propagating min/max, ``//`` as ``floor(a / b)``).
+The torch target computes on Python ints and floats (:class:`PythonDialect`); the reference kernel on numba's
+int64 and float64 with the numbers passed in as arrays (:class:`NumbaDialect`). The TensorFlow and JAX dialects
+live with their emitters in :mod:`lrspec.codegen`.
 """
 
 from __future__ import annotations
 
 from .render import Dialect
+from .tree import Gather, IntParam, Param, Table
 
-__all__ = ["NUMBA", "PYTHON", "TF", "JAX", "DIALECTS"]
+__all__ = ["PythonDialect", "NumbaDialect", "DIALECTS"]
 
-_COMPARE = {op: f"({{a}} {op} {{b}})" for op in ("<", "<=", ">", ">=", "==", "!=")}
-
-
-def _num(value: float) -> str:
-    text = repr(float(value))
-    return f"({text})" if text.startswith("-") else text
+#: spec/expression.md operations and functions on Python floats: helpers where ``math`` raises instead of
+#: returning the IEEE value (x / 0, overflow, log(0), sqrt(-1)); the rest is plain.
+_PYTHON_IEEE_OPS = {"/": "_div", "//": "_fdiv", "%": "_fmod", "**": "_pow"}
 
 
-def _functions(prefix: str, names: dict[str, str] | None = None) -> dict[str, str]:
-    table = {f: f"{prefix}{f}({{a}})" for f in ("exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh",
-                                                 "abs", "floor", "ceil")}
-    table.update(names or {})
-    return table
+class PythonDialect(Dialect):
+    """Python ints and floats: counters exact at any size, reals binary64."""
+
+    name = "python"
+
+    def const(self, name: str) -> str:
+        return f"math.{name}"
+
+    def count(self, table: str, x: str) -> str:
+        return f"bisect.bisect_right({table}, {x})"
+
+    def function(self, name: str, args: list[str], ieee: bool) -> str:
+        if name == "abs":
+            return f"abs({args[0]})"
+        if name == "noise_draw":
+            return f"{self.helper('_noise_draw')}({', '.join(args)})"
+        if ieee and name != "tanh":
+            return f"{self.helper('_' + name)}({', '.join(args)})"
+        return f"math.{name}({', '.join(args)})"
+
+    def real_min_max(self, name: str, a: str, b: str) -> str:
+        return f"{self.helper('_f' + name)}({a}, {b})"
+
+    def ieee_binary(self, op: str, a: str, b: str) -> str | None:
+        helper = _PYTHON_IEEE_OPS.get(op)
+        return f"{self.helper(helper)}({a}, {b})" if helper else None
 
 
-NUMBA = Dialect(
-    variable="xv", number=_num,
-    binary={"+": "({a} + {b})", "-": "({a} - {b})", "*": "({a} * {b})", "/": "({a} / {b})",
-            "//": "fdiv({a}, {b})", "%": "fmod({a}, {b})", "**": "fpow({a}, {b})"},
-    compare=_COMPARE,
-    functions=_functions("np.", {"abs": "abs({a})"}),
-    minimum="fmin({a}, {b})", maximum="fmax({a}, {b})", where="({a} if {c} else {b})",
-)
+class NumbaDialect(Dialect):
+    """The reference kernel: int64 counters, float64 reals, and every number of the document read from the
+    arrays ``P`` (reals) and ``I`` (integers, and the bounds of each table) by slot, so that the kernel's source
+    depends on the document's structure only."""
 
-#: Plain Python floats (the torch target's scalar code); helpers turn exceptions into IEEE values.
-PYTHON = Dialect(
-    variable="xv", number=_num,
-    binary={"+": "({a} + {b})", "-": "({a} - {b})", "*": "({a} * {b})", "/": "_div({a}, {b})",
-            "//": "_fdiv({a}, {b})", "%": "_fmod({a}, {b})", "**": "_pow({a}, {b})"},
-    compare=_COMPARE,
-    functions=_functions("_", {"abs": "abs({a})", "tanh": "math.tanh({a})"}),
-    minimum="_fmin({a}, {b})", maximum="_fmax({a}, {b})", where="({a} if {c} else {b})",
-)
+    name = "numba"
 
-#: TensorFlow float64 tensors (or Python floats for constant operands). Every arithmetic operation and
-#: function is a helper of the generated module that converts its operands to float64 tensors and keeps
-#: graph optimizers (grappler, XLA) from rewriting it, so tf.function and jit_compile=True round each
-#: operation once, as eager execution does; comparisons and where are plain tensor operations.
-TF = Dialect(
-    variable="xv", number=_num,
-    binary={"+": "_add({a}, {b})", "-": "_sub({a}, {b})", "*": "_mul({a}, {b})", "/": "_div({a}, {b})",
-            "//": "_fdiv({a}, {b})", "%": "_fmod({a}, {b})", "**": "_pow({a}, {b})"},
-    compare=_COMPARE,
-    functions=_functions("_", {}),
-    minimum="_fmin({a}, {b})", maximum="_fmax({a}, {b})", where="_where({c}, {a}, {b})",
-)
+    def __init__(self, params: tuple[Param, ...], int_params: tuple[IntParam, ...],
+                 tables: tuple[Table, ...]) -> None:
+        super().__init__()
+        self.slot = {p.name: k for k, p in enumerate(params)}
+        self.int_slot = {p.name: k for k, p in enumerate(int_params)}
+        #: Each table's bounds are two slots of I after the integer parameters.
+        self.bounds = {tbl.name: len(int_params) + 2 * k for k, tbl in enumerate(tables)}
 
-#: JAX arrays of the module's float dtype. Operands may be Python floats (constant sub-expressions):
-#: ``+ - *`` never raise on them, the helpers convert to arrays before ``/ // % **``, jnp functions
-#: accept them; ``_fmin``/``_fmax`` propagate NaN and keep the first of equal operands (``jnp.minimum``
-#: does not order -0 and +0).
-JAX = Dialect(
-    variable="xv", number=_num,
-    binary={"+": "({a} + {b})", "-": "({a} - {b})", "*": "({a} * {b})", "/": "_div({a}, {b})",
-            "//": "_fdiv({a}, {b})", "%": "_fmod({a}, {b})", "**": "_pow({a}, {b})"},
-    compare=_COMPARE,
-    functions=_functions("jnp.", {}),
-    minimum="_fmin({a}, {b})", maximum="_fmax({a}, {b})", where="_where({c}, {a}, {b})",
-)
+    def param(self, p: Param) -> str:
+        return f"P[{self.slot[p.name]}]" if p.name in self.slot else super().param(Param(p.name, p.value, True))
 
-DIALECTS = {"numba": NUMBA, "python": PYTHON, "tf": TF, "jax": JAX}
+    def int_param(self, p: IntParam) -> str:
+        return f"I[{self.int_slot[p.name]}]"
+
+    def table(self, table: Table) -> str:
+        return f"T{self.bounds[table.name]}"
+
+    def table_view(self, table: Table) -> str:
+        """The statement that binds a table's local name: a view of ``I`` or ``P`` between its bounds."""
+        k = self.bounds[table.name]
+        return f"T{k} = {'I' if table.integer else 'P'}[I[{k}]:I[{k + 1}]]"
+
+    def const(self, name: str) -> str:
+        return "PI" if name == "pi" else super().const(name)
+
+    def count(self, table: str, x: str) -> str:
+        return f"np.searchsorted({table}, {x}, side=\"right\")"
+
+    def gather(self, table: str, index: str, node: Gather) -> str:
+        return f"{table}[{index}]"
+
+    def function(self, name: str, args: list[str], ieee: bool) -> str:
+        if name in ("abs", "noise_draw", "cos_half_turn"):
+            return f"{name}({', '.join(args)})"
+        return f"np.{name}({', '.join(args)})"
+
+    def real_min_max(self, name: str, a: str, b: str) -> str:
+        return f"f{name}({a}, {b})"
+
+    def ieee_binary(self, op: str, a: str, b: str) -> str | None:
+        helper = {"//": "fdiv", "%": "fmod", "**": "fpow"}.get(op)
+        return f"{helper}({a}, {b})" if helper else None
+
+    def apply(self, func: str, args: list[str]) -> str:
+        return f"{func}({', '.join(args)}, P, I)"
+
+
+#: A dialect of each kind, for rendering a bare expression (tests, diagnostics).
+DIALECTS: dict[str, Dialect] = {"python": PythonDialect(), "numba": NumbaDialect((), (), ())}

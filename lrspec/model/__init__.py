@@ -4,10 +4,8 @@ from ._base import T_MAX
 from .aliases import ALIAS_TYPES, Alias
 from .document import FORMAT_VERSION, Document
 from .modifiers import Clamp, Noise, Restarts, Warmup
-from .nodes import (CORE_TYPES, Constant, Cosine, Cyclical, Exponential, Expression, NodeBase, PiecewiseConstant,
-                    PiecewiseLinear, Polynomial, Sequence, Tanh)
+from .nodes import NodeBase
 from .union import NODE_TYPES, Node
 
-__all__ = ["Document", "FORMAT_VERSION", "T_MAX", "Node", "NodeBase", "NODE_TYPES", "CORE_TYPES", "Alias",
-           "ALIAS_TYPES", "Warmup", "Restarts", "Noise", "Clamp", "Constant", "PiecewiseConstant", "PiecewiseLinear",
-           "Exponential", "Polynomial", "Cosine", "Tanh", "Cyclical", "Expression", "Sequence"]
+__all__ = ["Document", "FORMAT_VERSION", "T_MAX", "Node", "NodeBase", "NODE_TYPES", "Alias", "ALIAS_TYPES",
+           "Warmup", "Restarts", "Noise", "Clamp"]

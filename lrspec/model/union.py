@@ -3,25 +3,71 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Union
+from typing import Annotated, Optional, Union
 
 from pydantic import BaseModel, Field
+from pydantic.fields import FieldInfo
 
+from ..types import TYPES
 from .aliases import ALIAS_TYPES
-from .nodes import CORE_TYPES, Sequence
 
-__all__ = ["Node", "NODE_TYPES"]
+__all__ = ["Node", "NODE_TYPES", "rebuild"]
 
-_ALL: tuple[type[BaseModel], ...] = (*CORE_TYPES, *ALIAS_TYPES)
 
-Node = Annotated[Union[_ALL], Field(discriminator="type")]  # type: ignore[valid-type]
+def _union(models: tuple[type[BaseModel], ...]) -> object:
+    return Annotated[Union[models], Field(discriminator="type")]  # type: ignore[valid-type]
+
+
+def _models() -> tuple[type[BaseModel], ...]:
+    return (*(t.model for t in TYPES.values()), *ALIAS_TYPES)
+
+
+Node = _union(_models())
 
 #: ``type`` value -> model class, core types first.
 NODE_TYPES: dict[str, type[BaseModel]] = {
-    cls.model_fields["type"].annotation.__args__[0]: cls for cls in _ALL  # type: ignore[union-attr]
+    cls.model_fields["type"].annotation.__args__[0]: cls for cls in _models()  # type: ignore[union-attr]
 }
+
+
+def _referrers() -> tuple[type[BaseModel], ...]:
+    """Models with a field of the union: composite core types and aliases that take schedules."""
+    return (*(t.model for t in TYPES.values() if t.composite), *ALIAS_TYPES)
+
 
 # Models whose fields name "Node" before it existed find it in their module when their deferred
 # validators are built, on first use; building them here would cost every import (lrspec validate).
-for _cls in (Sequence, *ALIAS_TYPES):
+for _cls in _referrers():
     sys.modules[_cls.__module__].Node = Node  # type: ignore[attr-defined]
+
+
+def rebuild() -> None:
+    """Rebuild the union and every model with a field of it after a core type was registered."""
+    global Node
+    from .document import Document
+
+    Node = _union(_models())
+    NODE_TYPES.clear()
+    NODE_TYPES.update({cls.model_fields["type"].annotation.__args__[0]: cls  # type: ignore[union-attr]
+                       for cls in _models()})
+    replace = {"Node": Node, "list[Node]": list[Node], "Node | None": Optional[Node]}  # type: ignore[valid-type]
+    for cls in (*_referrers(), Document):
+        sys.modules[cls.__module__].Node = Node  # type: ignore[attr-defined]
+        for name, info in cls.model_fields.items():
+            kind = _union_kind(info)
+            if kind is not None:
+                new = FieldInfo.from_annotated_attribute(replace[kind], info.default if not info.is_required() else ...)
+                new.description = info.description
+                cls.__pydantic_fields__[name] = new
+        cls.model_rebuild(force=True)
+
+
+def _union_kind(info: FieldInfo) -> str | None:
+    text = repr(info.annotation)
+    if "discriminator='type'" not in text and "Node" not in text:
+        return None
+    if text.startswith("list["):
+        return "list[Node]"
+    if "None" in text:
+        return "Node | None"
+    return "Node"

@@ -30,7 +30,8 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 
 from ...expr import ExpressionError, parse
 from .._base import T_MAX, Factor, Fraction, Positive, Rate, Real, Step, Steps, Strict, fail
-from ..nodes import MAX_PHASES, MAX_POINTS, OneCycle, Params, ScaleExpression, check_expression, check_params
+from ...types.one_cycle import OneCycle
+from ..nodes import MAX_PHASES, MAX_POINTS, Params, ScaleExpression, check_expression, check_params
 from ._base import Alias
 
 __all__ = ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",

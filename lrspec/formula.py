@@ -1,0 +1,209 @@
+"""What a type or modifier writes its formula with: the counter ``t``, the horizon ``h``, named numbers of the
+document and named intermediate values, all as nodes of :mod:`lrspec.expr.tree`.
+
+A formula is an expression of the integer arguments of its function. Numbers of the document enter only
+through :meth:`Scope.num`, :meth:`Scope.int` and :meth:`Scope.table`, never as literals, so that every
+target can pass them as data (the kernel) or name them (generated code).
+"""
+
+from __future__ import annotations
+
+import re
+
+from dataclasses import dataclass
+
+from .expr.tree import (Apply, Binary, Call, Compare, Const, Expr, Int, IntOp, IntParam, Local, Num, Param, Table,
+                        ToReal, Unary, Var, Where)
+
+__all__ = ["Names", "Scope", "Let", "Guard", "t", "h", "PI", "real", "imin", "imax", "lt", "le", "ge", "gt", "eq", "ne", "where",
+           "cos", "sqrt", "tanh", "ieee", "ieee_call"]
+
+#: The function's counter (an integer) and, for a type's formula, its horizon.
+t = Local("t", integer=True)
+h = Local("h", integer=True)
+PI = Const("pi")
+
+
+def real(n: Expr) -> Expr:
+    return ToReal(n)
+
+
+def imin(a: Expr | int, b: Expr | int) -> Expr:
+    return IntOp("min", _int(a), _int(b))
+
+
+def imax(a: Expr | int, b: Expr | int) -> Expr:
+    return IntOp("max", _int(a), _int(b))
+
+
+def _int(x: Expr | int) -> Expr:
+    return Int(x) if isinstance(x, int) and not isinstance(x, bool) else x  # type: ignore[return-value]
+
+
+def _lift(x: Expr | float | int, like: Expr) -> Expr:
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        from .expr.tree import is_integer
+
+        return Int(int(x)) if is_integer(like) and isinstance(x, int) else Num(float(x))
+    return x  # type: ignore[return-value]
+
+
+def lt(a: Expr, b: Expr | float) -> Compare:
+    return Compare("<", a, _lift(b, a))
+
+
+def le(a: Expr, b: Expr | float) -> Compare:
+    return Compare("<=", a, _lift(b, a))
+
+
+def gt(a: Expr, b: Expr | float) -> Compare:
+    return Compare(">", a, _lift(b, a))
+
+
+def ge(a: Expr, b: Expr | float) -> Compare:
+    return Compare(">=", a, _lift(b, a))
+
+
+def eq(a: Expr, b: Expr | float) -> Compare:
+    return Compare("==", a, _lift(b, a))
+
+
+def ne(a: Expr, b: Expr | float) -> Compare:
+    return Compare("!=", a, _lift(b, a))
+
+
+def where(cond: Compare, then: Expr, other: Expr) -> Expr:
+    return Where(cond, then, other)
+
+
+def cos(x: Expr) -> Expr:
+    return Call("cos", (x,), ieee=False)
+
+
+def tanh(x: Expr) -> Expr:
+    return Call("tanh", (x,), ieee=False)
+
+
+def sqrt(x: Expr) -> Expr:
+    return Call("sqrt", (x,), ieee=False)
+
+
+def ieee(op: str, a: Expr, b: Expr) -> Expr:
+    """``a op b`` where IEEE special cases can occur (a division by zero, an overflowing power)."""
+    return Binary(op, a, b, ieee=True)
+
+
+def ieee_call(func: str, *args: Expr) -> Expr:
+    """A function whose argument may be outside its domain (sqrt of a negative number: NaN)."""
+    return Call(func, tuple(args), ieee=True)
+
+
+@dataclass(frozen=True)
+class Let:
+    """``name = value``: an intermediate value of a function."""
+
+    name: str
+    value: Expr
+
+
+@dataclass(frozen=True)
+class Guard:
+    """``if cond: return value``: an early result (vector targets select it elementwise)."""
+
+    cond: Compare
+    value: Expr
+
+
+class Names:
+    """The constant names of one plan, each claimed once (``INITIAL_LR``, ``PHASE1_INITIAL_LR``, ...)."""
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+
+    def claim(self, base: str) -> str:
+        name = base
+        k = 2
+        while name in self._taken:
+            name = f"{base}_{k}"
+            k += 1
+        self._taken.add(name)
+        return name
+
+
+class Scope:
+    """The numbers and intermediate values of one function's formula.
+
+    ``prefix`` is the node's path in constant names (``""`` for the root, ``PHASE1_`` for a phase);
+    ``children`` are the entry functions of a sequence's phases.
+    """
+
+    def __init__(self, prefix: str, names: Names, children: tuple[str, ...] = ()) -> None:
+        self.prefix = prefix
+        self.names = names
+        self.children = children
+        self.body: list[Let | Guard] = []
+        self._locals: set[str] = {"t", "h"}
+        self._literals = 0
+
+    def _name(self, field: str) -> str:
+        return self.names.claim(self.prefix + re.sub(r"[^A-Za-z0-9]+", "_", field).upper())
+
+    def num(self, field: str, value: float) -> Param:
+        """A real number of the document, named after its field."""
+        return Param(self._name(field), float(value))
+
+    def int(self, field: str, value: int) -> IntParam:
+        """An integer number of the document (a step count)."""
+        return IntParam(self._name(field), int(value))
+
+    def table(self, field: str, values: tuple[int, ...] | tuple[float, ...], integer: bool = True) -> Table:
+        """A table of the document: sorted steps, or the values that go with them."""
+        converted = tuple(int(v) for v in values) if integer else tuple(float(v) for v in values)
+        return Table(self._name(field), converted, integer)
+
+    def let(self, name: str, value: Expr) -> Expr:
+        """Bind ``value`` to a local name (shown in generated code) and return the reference."""
+        from .expr.tree import is_integer
+
+        local = name
+        k = 2
+        while local in self._locals:
+            local = f"{name}{k}"
+            k += 1
+        self._locals.add(local)
+        self.body.append(Let(local, value))
+        return Local(local, is_integer(value))
+
+    def guard(self, cond: Compare, value: Expr) -> None:
+        """Return ``value`` where ``cond`` holds; the rest of the formula applies elsewhere."""
+        self.body.append(Guard(cond, value))
+
+    def call(self, func: str, *args: Expr) -> Expr:
+        return Apply(func, tuple(args))
+
+    def expression(self, tree: Expr, variable: Expr, params: dict[str, float]) -> Expr:
+        """A parsed expression of the document, its variable replaced by ``variable``; a declared parameter
+        becomes a named number, a literal of the text a number kept as a literal in generated code."""
+        named = {name: self.num(name, value) for name, value in params.items()}
+
+        def go(node: Expr) -> Expr:
+            if isinstance(node, Num):
+                self._literals += 1
+                return Param(self.names.claim(f"{self.prefix}LITERAL{self._literals}"), node.value, literal=True)
+            if isinstance(node, Var):
+                return variable
+            if isinstance(node, Param):
+                return named[node.name]
+            if isinstance(node, Unary):
+                return Unary(node.op, go(node.operand))
+            if isinstance(node, Binary):
+                return Binary(node.op, go(node.left), go(node.right), node.ieee)
+            if isinstance(node, Compare):
+                return Compare(node.op, go(node.left), go(node.right))
+            if isinstance(node, Where):
+                return Where(go(node.cond), go(node.then), go(node.other))  # type: ignore[arg-type]
+            if isinstance(node, Call):
+                return Call(node.func, tuple(go(a) for a in node.args), node.ieee)
+            return node  # Const
+
+        return go(tree)

@@ -1,0 +1,87 @@
+"""The formulas of the modifiers (spec/modifiers.md), each a function of the counter around the layer inside it:
+the core, then restarts, warmup, noise and clamp, in that order. A layer a node does not have is not emitted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .expr.tree import Apply, Call, Count, Expr, Gather, Int
+from .formula import PI, Scope, cos, eq, ge, gt, lt, real, t
+from .model.modifiers import Clamp, Noise, Restarts, Warmup, cycle_starts
+
+__all__ = ["restarts", "warmup", "noise", "clamp"]
+
+
+def restarts(r: Restarts, s: Scope, core: str, horizon: Expr | None, floor: float,
+             uses_h: bool) -> Expr:
+    """spec/modifiers.md#restarts: cycle i runs the core on the cycle's own counter u; after ``limit`` cycles the
+    node's floor holds; cycle i's amplitude above the floor is decay**i."""
+    floor_lr = s.num("floor", floor)
+    if r.period_mul == 1.0:  # a structural choice: equal cycles need no table of cycle starts
+        period = s.int("restart_period", r.period)
+        i = s.let("i", t // period)
+        u = s.let("u", t - i * period)
+        length: Expr = period
+    else:
+        starts = s.table("restart_starts", tuple(cycle_starts(r.period, r.period_mul, r.limit)))
+        i = s.let("i", Count(starts, t) - 1)
+        u = s.let("u", t - Gather(starts, i))
+        length = None  # type: ignore[assignment]
+    if r.limit is not None:
+        s.guard(ge(i, s.int("restart_limit", r.limit)), floor_lr)
+    if length is None:
+        length = s.let("cl", Gather(starts, i + 1) - Gather(starts, i))
+    args = (u, horizon if horizon is not None else length) if uses_h else (u,)
+    v = s.let("v", Apply(core, args))
+    if r.decay == 1.0:  # a structural choice: no scaling at all when every cycle has the full amplitude
+        return v
+    m = s.let("m", s.num("restart_decay", r.decay) ** real(i))
+    s.guard(eq(m, 1.0), v)
+    return floor_lr + m * (v - floor_lr)
+
+
+def warmup(w: Warmup, s: Scope, inner: Callable[[Expr], Expr]) -> Expr:
+    """spec/modifiers.md#warmup: a ramp from initial_lr to the target over the first W steps, then the schedule
+    (after the ramp with ``prefix``, under it without)."""
+    steps = s.int("warmup_steps", w.steps)
+    a = s.num("warmup_initial_lr", w.initial_lr)
+    if isinstance(w.target_lr, str):
+        b = inner(steps if (w.target_lr == "end" and not w.prefix) else Int(0))
+    else:
+        b = s.num("warmup_target_lr", w.target_lr)
+    f = real(t) / real(steps)
+    ramp = {
+        "linear": lambda: a + (b - a) * f,
+        "cosine": lambda: a + (b - a) * 0.5 * (1.0 - cos(PI * f)),
+        "exponential": lambda: a * (b / a) ** f,
+        "constant": lambda: a,
+    }[w.shape]()
+    s.guard(lt(t, steps), ramp)
+    return inner(t - steps if w.prefix else t)
+
+
+def noise(z: Noise, s: Scope, inner: Callable[[Expr], Expr]) -> Expr:
+    """spec/modifiers.md#noise with spec/noise.md: a draw keyed by (seed, t) in [start, end)."""
+    v = s.let("v", inner(t))
+    s.guard(lt(t, s.int("noise_start", z.start)), v)
+    if z.end is not None:
+        s.guard(ge(t, s.int("noise_end", z.end)), v)
+    draw = Call("noise_draw", (s.int("noise_seed", z.seed), t, Int(int(z.distribution == "uniform")),
+                               s.num("noise_std", 1.0 if z.std is None else z.std),
+                               s.num("noise_pct", z.pct or 0.0), s.num("noise_decay", z.decay)), ieee=False)
+    n = s.let("n", draw)
+    return v * (1.0 + n) if z.kind == "multiplicative" else v + n
+
+
+def clamp(c: Clamp, s: Scope, inner: Callable[[Expr], Expr]) -> Expr:
+    """spec/modifiers.md#clamp: the rate kept in [min_lr, max_lr]; NaN passes through."""
+    v = s.let("v", inner(t))
+    if c.min_lr is not None:
+        low = s.num("clamp_min_lr", c.min_lr)
+        s.guard(lt(v, low), low)
+    if c.max_lr is not None:
+        high = s.num("clamp_max_lr", c.max_lr)
+        s.guard(gt(v, high), high)
+    return v
+
+
