@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import math
+
 from .expr.tree import Apply, Call, Count, Expr, Gather, Int
+from .noise import NORMAL_QUANTILE, uniform
 from .formula import PI, Scope, cos, eq, ge, gt, lt, real, t
 from .model.modifiers import Clamp, Noise, Restarts, Warmup, cycle_starts
 
 __all__ = ["restarts", "warmup", "noise", "clamp"]
-
 
 def restarts(r: Restarts, s: Scope, core: str, horizon: Expr | None, floor: float,
              uses_h: bool) -> Expr:
@@ -61,16 +63,25 @@ def warmup(w: Warmup, s: Scope, inner: Callable[[Expr], Expr]) -> Expr:
 
 
 def noise(z: Noise, s: Scope, inner: Callable[[Expr], Expr]) -> Expr:
-    """spec/modifiers.md#noise with spec/noise.md: a draw keyed by (seed, t) in [start, end)."""
+    """spec/modifiers.md#noise with spec/noise.md: a draw keyed by (seed, t) in [start, end), scaled by the decay
+    and applied to the rate."""
     v = s.let("v", inner(t))
     s.guard(lt(t, s.int("noise_start", z.start)), v)
     if z.end is not None:
         s.guard(ge(t, s.int("noise_end", z.end)), v)
-    draw = Call("noise_draw", (s.int("noise_seed", z.seed), t, Int(int(z.distribution == "uniform")),
-                               s.num("noise_std", 1.0 if z.std is None else z.std),
-                               s.num("noise_pct", z.pct or 0.0), s.num("noise_decay", z.decay)), ieee=False)
-    n = s.let("n", draw)
-    return v * (1.0 + n) if z.kind == "multiplicative" else v + n
+    u = s.let("u", uniform(s.int("noise_seed", z.seed), t))
+    if z.distribution == "uniform":
+        draw = s.let("z", s.num("noise_pct", z.pct) * (2.0 * u - 1.0))  # type: ignore[arg-type]
+    else:
+        std = 1.0 if z.std is None else z.std
+        # a normal truncated to |std * z| < pct: p runs over [Phi(-a), Phi(a)], a = pct / std
+        low = 0.0 if z.pct is None else 0.5 * math.erfc(z.pct / std / math.sqrt(2.0))
+        width = s.num("noise_width", 1.0 - 2.0 * low)
+        tail = Call("min", (u, 1.0 - u), ieee=False) * width + s.num("noise_low", low)
+        draw = s.let("z", s.num("noise_std", std) * Apply(NORMAL_QUANTILE, ((u - 0.5) * width, tail)))
+    if z.decay != 0.0:  # a structural choice: no power at all without decay
+        draw = s.let("n", draw * (1.0 + real(t)) ** s.num("noise_decay_exponent", -z.decay / 2.0))
+    return v * (1.0 + draw) if z.kind == "multiplicative" else v + draw
 
 
 def clamp(c: Clamp, s: Scope, inner: Callable[[Expr], Expr]) -> Expr:

@@ -19,6 +19,7 @@ from .expr.tree import (Apply, Binary, Call, Compare, Count, Expr, Gather, IntOp
 from .formula import Guard, Let, Names, Scope, h, t
 from .model import Document, NodeBase
 from .model.modifiers import cycle_starts
+from .noise import NORMAL_QUANTILE, normal
 from .types import node_type
 
 __all__ = ["Plan", "PlanNode", "Function", "lower", "walk"]
@@ -231,4 +232,10 @@ def lower(document: Document, momentum: bool = True) -> Plan:
     state = _Lowering()
     root = state.visit(core.schedule, "")
     extra = state.visit(core.momentum, "MOMENTUM_") if momentum and core.momentum is not None else None
-    return Plan(root, tuple(state.nodes), tuple(state.functions), extra)  # type: ignore[arg-type]
+    functions = tuple(state.functions)
+    if any(isinstance(n, Apply) and n.func == NORMAL_QUANTILE for n in _nodes(functions)):
+        s = Scope("", state.names)
+        result = normal(s)
+        functions = (Function(NORMAL_QUANTILE, ("q", "tail"), tuple(s.body), result, "spec/noise.md#normal"),
+                     *functions)
+    return Plan(root, tuple(state.nodes), functions, extra)  # type: ignore[arg-type]

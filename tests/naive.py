@@ -13,9 +13,11 @@ import ast
 import math
 import operator
 from functools import lru_cache
+from statistics import NormalDist
 
 T_MAX = 2**53
 M32 = 0xFFFFFFFF
+_STANDARD_NORMAL = NormalDist()
 
 
 # ---------------------------------------------------------------- numbers from the document
@@ -308,8 +310,7 @@ def linear_cosine(node, tau, H):
         var = iv / ieee_pow(1.0 + float(g), _real(node.get("variance_decay", 0.55)))
         std = math.sqrt(var)
         seed = _int(node.get("seed", 42))
-        u1, u2 = naive_u(seed, g, 0), naive_u(seed, g, 1)
-        lin = lin + (std * math.sqrt(-2.0 * math.log(u1))) * math.cos(2.0 * math.pi * u2)
+        lin = lin + std * _STANDARD_NORMAL.inv_cdf(naive_u(seed, g, 0))
     frac = 2.0 * _real(node.get("num_periods", 0.5)) * (float(g) / float(H))
     cosd = 0.5 * (1.0 + FUNCS["cos"](math.pi * frac))  # cos(+-inf) = nan for a huge num_periods
     alpha, beta = _real(node.get("alpha", 0)), _real(node.get("beta", 0.001))
@@ -415,17 +416,17 @@ def naive_u(seed, t, k):
 
 
 def noise_draw(nz, tau):
+    """A draw by inverse transform: std * Phi^-1(p), p uniform over [Phi(-a), Phi(a)] with a = pct / std."""
     seed = _int(nz.get("seed", 42))
     pct = None if nz.get("pct") is None else _real(nz["pct"])
+    u = naive_u(seed, tau, 0)
     if nz.get("distribution", "normal") == "uniform":
-        return pct * (2.0 * naive_u(seed, tau, 0) - 1.0)
+        return pct * (2.0 * u - 1.0)
     std = _real(nz.get("std", 1))
-    for a in range(64):
-        u1, u2 = naive_u(seed, tau, 2 * a), naive_u(seed, tau, 2 * a + 1)
-        z = std * math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
-        if pct is None or abs(z) < pct:
-            return z
-    return 0.0
+    if pct is None:
+        return std * _STANDARD_NORMAL.inv_cdf(u)
+    low = 0.5 * math.erfc(pct / std / math.sqrt(2.0))
+    return std * _STANDARD_NORMAL.inv_cdf(low + u * (1.0 - 2.0 * low))
 
 
 def evaluate(node, tau):

@@ -15,7 +15,7 @@ __all__ = ["context"]
 #: Helpers that call other helpers.
 _NEEDS = {"_fdiv": ("_floor", "_div"), "_fmod": ("_floor", "_div"), "_log": ("_log_of",), "_log2": ("_log_of",),
           "_log10": ("_log_of",), "_sin": ("_periodic",), "_cos": ("_periodic",), "_tan": ("_periodic",),
-          "_noise_draw": ("_uniform",), "_uniform": ("_mix32",)}
+          "_uniform": ("_mix32",)}
 
 
 def _closure(names: set[str]) -> list[str]:

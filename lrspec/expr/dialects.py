@@ -32,8 +32,8 @@ class PythonDialect(Dialect):
     def function(self, name: str, args: list[str], ieee: bool) -> str:
         if name == "abs":
             return f"abs({args[0]})"
-        if name == "noise_draw":
-            return f"{self.helper('_noise_draw')}({', '.join(args)})"
+        if name == "uniform":
+            return f"{self.helper('_uniform')}({', '.join(args)})"
         if ieee and name != "tanh":
             return f"{self.helper('_' + name)}({', '.join(args)})"
         return f"math.{name}({', '.join(args)})"
@@ -85,7 +85,7 @@ class NumbaDialect(Dialect):
         return f"{table}[{index}]"
 
     def function(self, name: str, args: list[str], ieee: bool) -> str:
-        if name in ("abs", "noise_draw", "cos_half_turn"):
+        if name in ("abs", "uniform", "cos_half_turn"):
             return f"{name}({', '.join(args)})"
         return f"np.{name}({', '.join(args)})"
 

@@ -70,6 +70,10 @@ class Dialect:
     def real_min_max(self, name: str, a: str, b: str) -> str:
         return f"{name}({a}, {b})"
 
+    def plain_min_max(self, name: str, a: str, b: str) -> str:
+        """min or max of reals that are never NaN."""
+        return f"{name}({a}, {b})"
+
     def int_min_max(self, name: str, a: str, b: str) -> str:
         return f"{name}({a}, {b})"
 
@@ -138,9 +142,10 @@ def _go(node: Expr, d: Dialect) -> tuple[str, int]:
     if isinstance(node, Call):
         args = [_go(a, d)[0] for a in node.args]
         if node.func in ("min", "max"):
+            spell = d.real_min_max if node.ieee else d.plain_min_max
             out = args[0]
             for arg in args[1:]:
-                out = d.real_min_max(node.func, out, arg)
+                out = spell(node.func, out, arg)
             return out, _ATOM
         return d.function(node.func, args, node.ieee), _ATOM
     if isinstance(node, ToReal):

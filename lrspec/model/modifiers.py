@@ -86,13 +86,13 @@ class Noise(Strict):
     """Deterministic noise from a counter-based generator keyed by seed and step (spec/noise.md)."""
 
     distribution: Literal["normal", "uniform"] = "normal"
-    """normal: std * N(0, 1), redrawn while |z| >= pct when pct is set; uniform: pct * U(-1, 1)."""
+    """normal: std * N(0, 1), truncated to |z| < pct when pct is set; uniform: pct * U(-1, 1)."""
     kind: Literal["multiplicative", "additive"] = "multiplicative"
     """multiplicative: lr * (1 + n) (timm); additive: lr + n (TF noisy_linear_cosine_decay)."""
     std: Positive | None = None
     """Standard deviation of the normal draw (default 1; normal noise only)."""
     pct: Positive | None = None
-    """normal: draws with |z| >= pct are redrawn (timm noise_pct); uniform: the half-width (required)."""
+    """normal: the draw is truncated to |z| < pct (timm noise_pct); uniform: the half-width (required)."""
     decay: Rate = 0.0
     """The draw is scaled by (1 + t) ** (-decay / 2): the variance decays as (1 + t) ** -decay."""
     start: Step = 0

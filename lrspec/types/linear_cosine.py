@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from ..expr.tree import Call, Int, Num
 from ..formula import PI, Scope, cos, h, imin, real, sqrt, t
+from ..noise import standard_normal
 from ..model._base import Rate, Real, Seed, Steps
 from ..model.nodes import NodeBase
 from .base import NodeType, Shape, g, steps
@@ -41,8 +41,7 @@ def formula(n: LinearCosine, s: Scope):
     if n.initial_variance > 0.0:  # a structural choice: no draw at all without variance
         variance = s.num("initial_variance", n.initial_variance) / (1.0 + real(g_)) ** s.num(
             "variance_decay", n.variance_decay)
-        draw = Call("noise_draw", (s.int("seed", n.seed), g_, Int(0), sqrt(variance), Num(0.0), Num(0.0)), ieee=False)
-        lin = s.let("lin", lin + draw)
+        lin = s.let("lin", lin + sqrt(variance) * standard_normal(s.int("seed", n.seed), g_, s))
     frac = s.let("frac", 2.0 * s.num("num_periods", n.num_periods) * (real(g_) / real(h)))
     cosd = s.let("cosd", 0.5 * (1.0 + cos(PI * frac)))
     return s.num("initial_lr", n.initial_lr) * ((s.num("alpha", n.alpha) + lin) * cosd + s.num("beta", n.beta))

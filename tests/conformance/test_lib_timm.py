@@ -150,8 +150,6 @@ def test_core_forms():
     ("MultiStepLRScheduler", dict(decay_t=[30, 10]), "schedule.decay_t\\[1\\]", "non-decreasing"),
     ("CosineLRScheduler", dict(t_initial=100, noise_range_t=[5, 5]), "schedule.noise_range_t", "is empty"),
     ("CosineLRScheduler", dict(t_initial=100, noise_range_t=[1, 2, 3]), "schedule.noise_range_t", "pair"),
-    ("CosineLRScheduler", dict(t_initial=100, noise_range_t=5, noise_pct=0.1), "schedule.noise_pct",
-     "at most 64 times"),
     ("CosineLRScheduler", dict(t_initial=100, cycle_limit=64, cycle_decay=0.5, lr_min=1e-5), "schedule.cycle_limit",
      "more than 64 phases"),
     ("CosineLRScheduler", dict(t_initial=100, k_decay=0), "schedule.k_decay", "must be > 0"),
@@ -188,8 +186,10 @@ def _truncated_std(std: float, pct: float) -> float:
     return std * math.sqrt(1 - 2 * a * phi / mass)
 
 
-def test_noise_matches_timm_in_distribution():
-    n, pct, std = 20000, 0.5, 0.5
+@pytest.mark.parametrize("pct,std", [(0.5, 0.5), (0.1, 1.0)])
+def test_noise_matches_timm_in_distribution(pct, std):
+    """Both draw the truncated normal: timm by retrying, lrspec by inverse transform (a tight truncation too)."""
+    n = 20000
     z_timm, z_ours = _noise("CosineLRScheduler", 0.1, n, t_initial=10**6, noise_range_t=0, noise_pct=pct,
                             noise_std=std)
     assert np.abs(z_timm).max() < pct and np.abs(z_ours).max() < pct  # both truncate at noise_pct

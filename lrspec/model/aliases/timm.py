@@ -70,10 +70,6 @@ def _decay_t(value: Any) -> Any:
 #: timm's noise window: one start step, or a [start, end) pair.
 NoiseRange = Annotated[Step | tuple[Step, Step], BeforeValidator(_noise_range)]
 
-#: Below this ratio noise_pct / noise_std, lrspec's 64 redraws (spec/noise.md) run out noticeably often.
-_MIN_PCT_OVER_STD = 0.354
-
-
 class _TimmScheduler(Alias):
     library = "timm"
 
@@ -90,21 +86,11 @@ class _TimmScheduler(Alias):
     noise_range_t: NoiseRange | None = None
     """Steps with noise: t0 (t >= t0) or [a, b] (a <= t < b). No noise when omitted."""
     noise_pct: Positive = 0.67
-    """Normal draws with |noise| >= noise_pct are redrawn."""
+    """The normal noise is truncated to |noise| < noise_pct (timm redraws until a draw fits)."""
     noise_std: Positive = 1.0
     """Standard deviation of the normal noise before truncation."""
     noise_seed: Seed = 42
     """Seed of the noise (lrspec's counter-based generator, not torch's: same distribution, other draws)."""
-
-    @model_validator(mode="after")
-    def _noise_redraws_suffice(self) -> _TimmScheduler:
-        if self.noise_range_t is not None and self.noise_pct < _MIN_PCT_OVER_STD * self.noise_std:
-            accept = math.erf(self.noise_pct / (self.noise_std * math.sqrt(2.0)))
-            raise fail(f"noise_pct {self.noise_pct:g} with noise_std {self.noise_std:g} keeps only {accept:.1%} of "
-                       "the normal draws; timm redraws until one fits, lrspec at most 64 times (then adds no noise), "
-                       f"which would change the distribution; use noise_pct >= {_MIN_PCT_OVER_STD} * noise_std",
-                       ("noise_pct",))
-        return self
 
     def _target(self) -> float | str:
         """What timm's warmup ramps to (its ``warmup_steps`` divide by warmup_t the distance to it)."""
