@@ -144,17 +144,30 @@ class Scope:
         self.body: list[Let | Guard] = []
         self._locals: set[str] = {"t", "h"}
         self._literals = 0
+        self._numbers: dict[str, Expr] = {}
+
+    def fork(self) -> Scope:
+        """A scope for another formula of the same node (a kernel fast path): the same named numbers, a body of
+        its own."""
+        other = Scope(self.prefix, self.names, self.children)
+        other._numbers = self._numbers
+        return other
 
     def _name(self, field: str) -> str:
         return self.names.claim(self.prefix + re.sub(r"[^A-Za-z0-9]+", "_", field).upper())
 
     def num(self, field: str, value: float) -> Param:
-        """A real number of the document, named after its field."""
-        return Param(self._name(field), float(value))
+        """A real number of the document, named after its field (the same field gives the same number)."""
+        if field not in self._numbers:
+            self._numbers[field] = Param(self._name(field), float(value))
+        return self._numbers[field]  # type: ignore[return-value]
 
     def int(self, field: str, value: int) -> IntParam:
         """An integer number of the document (a step count)."""
-        return IntParam(self._name(field), int(value))
+        key = f"int:{field}"
+        if key not in self._numbers:
+            self._numbers[key] = IntParam(self._name(field), int(value))
+        return self._numbers[key]  # type: ignore[return-value]
 
     def table(self, field: str, values: tuple[int, ...] | tuple[float, ...], integer: bool = True) -> Table:
         """A table of the document: sorted steps, or the values that go with them."""

@@ -34,9 +34,9 @@ def restarts(r: Restarts, s: Scope, core: str, horizon: Expr | None, floor: floa
     if length is None:
         length = s.let("cl", Gather(starts, i + 1) - Gather(starts, i))
     args = (u, horizon if horizon is not None else length) if uses_h else (u,)
-    v = s.let("v", Apply(core, args))
     if r.decay == 1.0:  # a structural choice: no scaling at all when every cycle has the full amplitude
-        return v
+        return Apply(core, args)
+    v = s.let("v", Apply(core, args))
     m = s.let("m", s.num("restart_decay", r.decay) ** real(i))
     s.guard(eq(m, 1.0), v)
     return floor_lr + m * (v - floor_lr)

@@ -35,6 +35,9 @@ class Function:
     result: Expr
     section: str
     """The section of spec/ it implements."""
+    kind: str = "core"
+    """What it computes: ``core`` (a type's formula), a modifier (``restarts``, ``warmup``, ``noise``,
+    ``clamp``), or ``shared`` (a function of spec/noise.md)."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,10 @@ class Plan:
     nodes: tuple[PlanNode, ...]
     functions: tuple[Function, ...]
     momentum: PlanNode | None = None
+    fast: dict[str, Function] = field(default_factory=dict)
+    """The reference kernel's fast paths: a core function's name -> its fast formula (types/<type>.py)."""
+    periods: dict[str, Expr] = field(default_factory=dict)
+    """A core function's name -> the length of its cycle, where it has one (the kernel splits runs there)."""
 
     @cached_property
     def params(self) -> tuple[Param, ...]:
@@ -144,9 +151,12 @@ class _Lowering:
         self.names = Names()
         self.nodes: list[PlanNode | None] = []
         self.functions: list[Function] = []
+        self.fast: dict[str, Function] = {}
+        self.periods: dict[str, Expr] = {}
 
-    def function(self, name: str, args: tuple[str, ...], scope: Scope, result: Expr, section: str) -> Function:
-        f = Function(name, args, tuple(scope.body), result, section)
+    def function(self, name: str, args: tuple[str, ...], scope: Scope, result: Expr, section: str,
+                 kind: str = "core") -> Function:
+        f = Function(name, args, tuple(scope.body), result, section, kind)
         self.functions.append(f)
         return f
 
@@ -178,6 +188,15 @@ class _Lowering:
         if uses_h:
             core = Function(core.name, ("t", "h"), core.body, core.result, core.section)
             self.functions[-1] = core
+        if kind.fast is not None:
+            fork = scope.fork()
+            result = kind.fast(node, fork)
+            if fixed is not None:
+                result = _substitute_h(result, fork, fixed)
+            self.fast[core.name] = Function(core.name, core.args, tuple(fork.body), result,
+                                            f"{kind.section}, fast path (spec/numerics.md#fast-paths)")
+        if kind.period is not None:
+            self.periods[core.name] = kind.period(node, scope.fork())
         entry = core.name
 
         def inner(name: str, default_h: Expr | None) -> callable:
@@ -190,7 +209,8 @@ class _Lowering:
         if r is not None:
             s = Scope(prefix, self.names)
             result = layers.restarts(r, s, core.name, None, floor, uses_h)
-            entry = self.function(f"_restarts{suffix}", ("t",), s, result, "spec/modifiers.md#restarts").name
+            entry = self.function(f"_restarts{suffix}", ("t",), s, result, "spec/modifiers.md#restarts",
+                                  "restarts").name
             if r.period_mul != 1.0:
                 table = tuple(cycle_starts(r.period, r.period_mul, r.limit))
         elif uses_h:  # a type with a horizon that is not the restart cycle cannot reach here: h was substituted
@@ -200,7 +220,8 @@ class _Lowering:
             if part is not None:
                 s = Scope(prefix, self.names)
                 result = layer(part, s, inner(entry, None))  # type: ignore[operator]
-                entry = self.function(f"_{section}{suffix}", ("t",), s, result, f"spec/modifiers.md#{section}").name
+                entry = self.function(f"_{section}{suffix}", ("t",), s, result, f"spec/modifiers.md#{section}",
+                                      section).name
         planned = PlanNode(index, node, floor, entry, horizon, table, tuple(starts), phases)
         self.nodes[index] = planned
         return planned
@@ -236,6 +257,6 @@ def lower(document: Document, momentum: bool = True) -> Plan:
     if any(isinstance(n, Apply) and n.func == NORMAL_QUANTILE for n in _nodes(functions)):
         s = Scope("", state.names)
         result = normal(s)
-        functions = (Function(NORMAL_QUANTILE, ("q", "tail"), tuple(s.body), result, "spec/noise.md#normal"),
-                     *functions)
-    return Plan(root, tuple(state.nodes), functions, extra)  # type: ignore[arg-type]
+        functions = (Function(NORMAL_QUANTILE, ("q", "tail"), tuple(s.body), result, "spec/noise.md#normal",
+                              "shared"), *functions)
+    return Plan(root, tuple(state.nodes), functions, extra, state.fast, state.periods)  # type: ignore[arg-type]

@@ -3,10 +3,10 @@ where the rate stops changing, and how far a plot or a comparison should look by
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..model import T_MAX
+from ..types.base import Shape
 
 if TYPE_CHECKING:
     from ..lower import PlanNode
@@ -20,50 +20,11 @@ MAX_MARKS = 200
 FALLBACK_STEPS = 1000
 
 
-@dataclass
-class Shape:
-    """Events in the schedule's counter: (step, kind) marks; ``end`` the step from which the rate is constant
-    (None: it keeps changing); ``period`` the repeat length when it cycles forever."""
-
-    marks: list[tuple[int, str]] = field(default_factory=list)
-    end: int | None = None
-    period: int | None = None
-
-    def shifted(self, by: int) -> Shape:
-        return Shape([(t + by, kind) for t, kind in self.marks], None if self.end is None else self.end + by,
-                     self.period)
-
-
 def _core(node: PlanNode) -> Shape:
     """The node without its modifiers (core → restarts → warmup → noise → clamp: spec/modifiers.md)."""
-    n = node.node
-    kind = node.type
-    if kind == "sequence":
-        out = Shape()
-        starts = [0, *node.phase_starts]
-        for start, phase in zip(starts, node.phases, strict=True):
-            if start:
-                out.marks.append((start, "phase start"))
-            out.marks.extend(shape_of_node(phase).shifted(start).marks)
-        last = shape_of_node(node.phases[-1]).shifted(starts[-1])
-        out.end, out.period = last.end, last.period
-        return out
-    if kind == "constant":
-        return Shape(end=0)
-    if kind == "piecewise_constant":
-        return Shape(end=n.boundaries[-1])  # type: ignore[attr-defined]
-    if kind == "piecewise_linear":
-        return Shape(end=max(0, int(n.points[-1][0])))  # type: ignore[attr-defined]
-    if kind == "one_cycle":
-        return Shape(end=n.total_steps)  # type: ignore[attr-defined]
-    if kind == "cyclical":
-        down = n.step_size_down or n.step_size  # type: ignore[attr-defined]
-        return Shape(period=n.step_size + down)  # type: ignore[attr-defined]
-    if kind in ("cosine", "tanh", "linear_cosine") or (kind == "polynomial" and not n.cycle):  # type: ignore[attr-defined]
-        if kind == "linear_cosine" and n.initial_variance:  # type: ignore[attr-defined]
-            return Shape()
-        return Shape(end=node.horizon)
-    return Shape()  # exponential, inverse_time, inverse_sqrt, expression, cycling polynomial: no end
+    from ..types import node_type
+
+    return node_type(node.node).shape(node, shape_of_node)
 
 
 def shape_of_node(node: PlanNode) -> Shape:

@@ -8,6 +8,8 @@ import textwrap
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..types.base import g
+from ..types.base import steps as _steps
 from ._common import EXIT_OK, RAW, load, out
 
 if TYPE_CHECKING:
@@ -38,71 +40,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=_cmd_explain, parser=p)
 
 
-def g(x: float) -> str:
-    """A rate for people: 4 significant digits (1e-05, 0.0975, 0.1)."""
-    return f"{x:.4g}"
-
-
-def _steps(n: int, unit: str = "step") -> str:
-    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
-
-
 def describe(node: PlanNode, unit: str = "step") -> str:
-    """One node in words, without its modifiers."""
-    n: Any = node.node
-    kind = node.type
-    if kind == "constant":
-        return f"constant {g(n.lr)}"
-    if kind == "piecewise_constant":
-        parts = [f"{g(n.values[0])} until t={n.boundaries[0]}"]
-        parts += [f"{g(v)} from t={b}" for b, v in zip(n.boundaries, n.values[1:], strict=True)]
-        return "piecewise constant: " + ", ".join(parts)
-    if kind == "piecewise_linear":
-        pts = ", ".join(f"{g(lr)} at t={t:g}" for t, lr in n.points)
-        return f"{n.interpolation} interpolation through {pts}, constant after the last point"
-    if kind == "exponential":
-        every = "every step" if n.decay_steps in (None, 1) else f"every {_steps(n.decay_steps, unit)}"
-        how = "" if every == "every step" else (" in stairs" if n.staircase else " smoothly")
-        return f"exponential decay from {g(n.initial_lr)}, times {g(n.decay_rate)} {every}{how}"
-    if kind == "polynomial":
-        over = f"over {_steps(node.horizon, unit)}" if node.horizon else "over each restart cycle"
-        again = ", then stretched to the next multiple (cycle)" if n.cycle else f", then {g(n.end_lr)}"
-        return f"polynomial decay (power {g(n.power)}) from {g(n.initial_lr)} to {g(n.end_lr)} {over}{again}"
-    if kind in ("cosine", "tanh"):
-        over = f"over {_steps(node.horizon, unit)}" if node.horizon else "over each restart cycle"
-        shape = "cosine" if kind == "cosine" else f"tanh (lb {g(n.lb)}, ub {g(n.ub)})"
-        return f"{shape} decay from {g(n.initial_lr)} to {g(node.floor)} {over}"
-    if kind == "cyclical":
-        down = n.step_size_down or n.step_size
-        scale = ""
-        if n.scale_fn is not None:
-            x = "the cycle number (from 1)" if n.scale_mode != "iterations" else "the step"
-            scale = f"; amplitude scaled by {n.scale_fn} with x {x}"
-        elif n.mode in ("triangular2", "exp_range"):
-            scale = "; amplitude halved every cycle" if n.mode == "triangular2" else \
-                f"; amplitude scaled by {g(n.gamma or 1.0)} ** t"
-        return (f"cyclical between {g(n.initial_lr)} and {g(n.maximal_lr)}: {_steps(n.step_size, unit)} up, "
-                f"{_steps(down, unit)} down (cycles of {_steps(n.step_size + down, unit)}){scale}")
-    if kind == "expression":
-        params = f" with {', '.join(f'{k} = {g(v)}' for k, v in n.params.items())}" if n.params else ""
-        return f"the expression {n.expr}{params}"
-    if kind == "inverse_time":
-        per = _steps(n.decay_steps or 1, unit)
-        return f"inverse-time decay from {g(n.initial_lr)} (rate {g(n.decay_rate)} per {per})"
-    if kind == "inverse_sqrt":
-        return f"inverse square-root decay from {g(n.initial_lr)} (timescale {n.timescale}, shift {n.shift})"
-    if kind == "linear_cosine":
-        over = _steps(node.horizon or 0, unit)
-        return f"linear-cosine decay of {g(n.initial_lr)} over {over} ({g(n.num_periods)} periods)"
-    if kind == "one_cycle":
-        phases = "three phases" if n.three_phase else "two phases"
-        start = n.max_lr / n.div_factor
-        return (f"one cycle ({phases}, {n.anneal_strategy}) from {g(start)} up to {g(n.max_lr)} at "
-                f"{g(n.pct_start * 100)}% of {_steps(n.total_steps, unit)}, "
-                f"then down to {g(start / n.final_div_factor)}")
-    if kind == "sequence":
-        return f"a sequence of {len(node.phases)} phases"
-    return kind
+    """One node in words, without its modifiers (its type module says how)."""
+    from ..types import node_type
+
+    return node_type(node.node).describe(node, unit)
 
 
 def _modifiers(node: PlanNode, indent: str, unit: str, at: Callable[[int], float] | None = None) -> list[str]:
@@ -139,7 +81,7 @@ def _modifiers(node: PlanNode, indent: str, unit: str, at: Callable[[int], float
 
 def _structure(node: PlanNode, unit: str, indent: str = "  ", at: Callable[[int], float] | None = None) -> list[str]:
     lines = [f"{indent}{describe(node, unit)}"] + _modifiers(node, indent + "  ", unit, at)
-    if node.type == "sequence":
+    if node.phases:
         starts = [0, *node.phase_starts]
         for k, (start, phase) in enumerate(zip(starts, node.phases, strict=True)):
             end = f"t={start}..{starts[k + 1] - 1} ({_steps(starts[k + 1] - start, unit)})" if k + 1 < len(starts) \

@@ -154,7 +154,7 @@ def _node_at(spec: Spec, t: int) -> tuple[tuple[str | int, ...], int]:
     """The path of the innermost written node (a sequence phase, an expression) that step ``t`` reaches."""
     node: Any = spec.document.schedule
     loc: tuple[str | int, ...] = ("schedule",)
-    while getattr(node, "type", None) == "sequence" and node.restarts is None:
+    while getattr(node, "phases", None) is not None and node.restarts is None:
         if node.warmup is not None and node.warmup.prefix:  # the phases start after the warm-up
             if t < node.warmup.steps:
                 return loc + ("warmup",), t
@@ -165,7 +165,7 @@ def _node_at(spec: Spec, t: int) -> tuple[tuple[str | int, ...], int]:
                 node, loc, t = phase, loc + ("phases", k), t - start
                 break
             start += phase.steps
-    if getattr(node, "type", None) == "expression":
+    if isinstance(getattr(node, "expr", None), str):
         loc += ("expr",)
     elif getattr(node, "scale_fn", None) is not None:
         loc += ("scale_fn",)

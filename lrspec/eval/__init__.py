@@ -39,10 +39,23 @@ class _Bound:
         self.module = module
         self.data = data
 
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        fn = getattr(self.module, name)
-        data = self.data
-        return lambda *args: fn(*args, *data)
+    def __getattr__(self, name: str) -> Any:
+        return _BoundFunction(getattr(self.module, name), self.data)
+
+
+class _BoundFunction:
+    """A kernel function with the document's numbers as its last arguments; other attributes are the
+    dispatcher's (its compile statistics, for instance)."""
+
+    def __init__(self, fn: Any, data: tuple[Any, Any]) -> None:
+        self.fn = fn
+        self.data = data
+
+    def __call__(self, *args: Any) -> Any:
+        return self.fn(*args, *self.data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.fn, name)
 
 
 def kernel_for(spec: Spec) -> _Bound:

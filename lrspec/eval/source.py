@@ -13,6 +13,7 @@ from ..codegen.emit import emit_function
 from ..expr.dialects import NumbaDialect
 from ..lower import Plan, walk
 from ..formula import Guard, Let
+from .segments import segment_sources
 
 __all__ = ["kernel_source", "kernel_data"]
 
@@ -38,7 +39,8 @@ def kernel_source(plan: Plan) -> str:
     functions = [emit_function(f, dialect, extra_args=("P", "I"), decorator="@njit(**_JIT)",
                                preamble=tuple(dialect.table_view(tbl) for tbl in _tables_used(f)))
                  for f in plan.functions]
-    return render_template("numba_kernel.py.jinja", functions=functions, entry=plan.root.entry)
+    return render_template("numba_kernel.py.jinja", functions=functions, segments=segment_sources(plan, dialect),
+                           entry=plan.root.entry)
 
 
 def kernel_data(plan: Plan) -> tuple[np.ndarray, np.ndarray]:

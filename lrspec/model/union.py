@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional, Union
+from typing import Annotated, ForwardRef, Optional, Union, get_args
 
 from pydantic import BaseModel, Field
 from pydantic.fields import FieldInfo
@@ -46,28 +46,32 @@ def rebuild() -> None:
     global Node
     from .document import Document
 
+    old = Node
     Node = _union(_models())
     NODE_TYPES.clear()
     NODE_TYPES.update({cls.model_fields["type"].annotation.__args__[0]: cls  # type: ignore[union-attr]
                        for cls in _models()})
-    replace = {"Node": Node, "list[Node]": list[Node], "Node | None": Optional[Node]}  # type: ignore[valid-type]
+    forms = {"Node": (Node, (get_args(old)[0], old)), "list[Node]": (list[Node], (list[old],)),  # type: ignore[valid-type]
+             "Node | None": (Optional[Node], (Optional[old],))}
     for cls in (*_referrers(), Document):
         sys.modules[cls.__module__].Node = Node  # type: ignore[attr-defined]
         for name, info in cls.model_fields.items():
-            kind = _union_kind(info)
+            kind = _form(info.annotation, forms)
             if kind is not None:
-                new = FieldInfo.from_annotated_attribute(replace[kind], info.default if not info.is_required() else ...)
+                new = FieldInfo.from_annotated_attribute(forms[kind][0], info.default if not info.is_required() else ...)
                 new.description = info.description
                 cls.__pydantic_fields__[name] = new
         cls.model_rebuild(force=True)
 
 
-def _union_kind(info: FieldInfo) -> str | None:
-    text = repr(info.annotation)
-    if "discriminator='type'" not in text and "Node" not in text:
-        return None
-    if text.startswith("list["):
-        return "list[Node]"
-    if "None" in text:
-        return "Node | None"
-    return "Node"
+def _form(annotation: object, forms: dict[str, tuple[object, tuple[object, ...]]]) -> str | None:
+    """Which form of the old union a field's annotation is: ``Node``, ``list[Node]``, ``Node | None``."""
+    if isinstance(annotation, ForwardRef):
+        text = annotation.__forward_arg__
+        if "Node" not in text:
+            return None
+        return "list[Node]" if text.startswith("list") else "Node | None" if "None" in text else "Node"
+    for kind, (_, olds) in forms.items():
+        if any(annotation == old for old in olds):
+            return kind
+    return None

@@ -59,6 +59,12 @@ class NodeType:
     floor: Callable[[Any], float] = _no_floor
     composite: bool = False
     """Whether the node has child schedules (``phases``), each lowered to a function of its own."""
+    fast: Callable[[Any, Scope], Expr] | None = None
+    """The reference kernel's fast path over runs of steps, when there is one: another formula of the same
+    values within the tolerance of spec/numerics.md#fast-paths (a per-step form that vectorizes)."""
+    period: Callable[[Any, Scope], Expr] | None = None
+    """A length after which the formula starts over (a cycle), as a number of the scope: the kernel splits runs
+    there and computes what depends on the cycle alone once per cycle (the values do not change)."""
 
     @property
     def name(self) -> str:

@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import model_validator
 
+from ..expr.tree import Call
 from ..formula import PI, Scope, cos, h, imin, real, t
 from ..model._base import Fraction, Positive, Rate, Steps, fail
 from ..model.nodes import NodeBase
@@ -49,6 +50,22 @@ def formula(n: Cosine, s: Scope):
     return final + (initial - final) * c
 
 
+def fast(n: Cosine, s: Scope):
+    """The kernel's fast path (spec/numerics.md#fast-paths): th by one multiplication with pi / H, and a cosine
+    polynomial on [0, pi] that vectorizes; only for the plain half cosine (exponent 1)."""
+    if n.exponent != 1.0:
+        return formula(n, s)
+    w = s.let("w", PI / real(h))
+    th = s.let("th", real(imin(t, h)) * w)
+    c = s.let("c", 0.5 * (1.0 + Call("cos_half_turn", (th,), ieee=False)))
+    initial = s.num("initial_lr", n.initial_lr)
+    if n.alpha is not None:
+        alpha = s.num("alpha", n.alpha)
+        return initial * ((1.0 - alpha) * c + alpha)
+    final = s.num("final_lr", n.final_lr or 0.0)
+    return final + (initial - final) * c
+
+
 def floor(n: Cosine) -> float:
     return n.initial_lr * n.alpha if n.alpha is not None else n.final_lr or 0.0
 
@@ -59,4 +76,4 @@ def describe(p, unit: str) -> str:
 
 
 TYPE = NodeType(model=Cosine, formula=formula, describe=describe, shape=lambda p, shape_of: Shape(end=p.horizon),
-                floor=floor)
+                floor=floor, fast=fast)

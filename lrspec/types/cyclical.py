@@ -105,4 +105,5 @@ def describe(p, unit: str) -> str:
 
 
 TYPE = NodeType(model=Cyclical, formula=formula, describe=describe,
+                period=lambda n, s: s.int("cycle_length", n.step_size + (n.step_size_down or n.step_size)),
                 shape=lambda p, shape_of: Shape(period=p.node.step_size + (p.node.step_size_down or p.node.step_size)))

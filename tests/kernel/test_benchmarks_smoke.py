@@ -26,7 +26,8 @@ def test_numpy_closed_forms_are_the_benchmarked_specs(name: str) -> None:
     n = 900_000  # every phase of four_phase, the warmup and first cycles of restarts
     want = lrspec.load(SPECS[name]).evaluate(range(n))
     got = NUMPY[name](n, np.empty(n))
-    assert np.abs(got - want).max() <= 1e-14 * np.abs(want).max()
+    # four_phase's noise: scipy's normal quantile and AS241 agree to a few units in the last place of z
+    assert np.abs(got - want).max() <= 4e-14 * np.abs(want).max()
 
 
 def test_suite_runs_on_tiny_sizes(tmp_path: Path) -> None:

@@ -1,0 +1,274 @@
+"""The reference kernel's segment fillers: ``_seg<f>(t0, buf, lo, hi, P, I)`` writes f(t0), f(t0 + 1), ... into
+``buf[lo:hi]``, for every function f of a plan.
+
+A run of steps is split where the function's structure changes (a phase or cycle start, the end of a warm-up),
+so that counter arithmetic happens once per piece and the inner loops read the document's numbers from locals
+that LLVM can keep in registers and vectorize over. Values are those of the scalar functions, except where a
+type's fast formula applies (``NodeType.fast``, spec/numerics.md#fast-paths).
+"""
+
+from __future__ import annotations
+
+from ..expr.dialects import NumbaDialect
+from ..expr.render import render
+from ..expr.tree import Apply, Compare, Expr, IntOp, IntParam, Local, Param, Table
+from ..formula import Guard, Let
+from ..lower import Function, Plan, walk
+
+__all__ = ["segment_sources"]
+
+_T = Local("t", integer=True)
+
+
+class _Hoisted(NumbaDialect):
+    """The kernel dialect with every number read once into a local before the loop."""
+
+    def __init__(self, base: NumbaDialect) -> None:
+        self.__dict__.update(base.__dict__)
+        self.helpers = set()
+        self.reads: dict[str, str] = {}
+
+    def param(self, p: Param) -> str:
+        slot = self.slot.get(p.name)
+        if slot is None:
+            return super().param(p)
+        self.reads[f"p{slot}"] = f"P[{slot}]"
+        return f"p{slot}"
+
+    def int_param(self, p: IntParam) -> str:
+        slot = self.int_slot[p.name]
+        self.reads[f"n{slot}"] = f"I[{slot}]"
+        return f"n{slot}"
+
+
+def _tables(exprs: list[Expr]) -> list[Table]:
+    seen: dict[str, Table] = {}
+    for expr in exprs:
+        for node in walk(expr):
+            if isinstance(node, Table):
+                seen.setdefault(node.name, node)
+    return list(seen.values())
+
+
+def _exprs(f: Function) -> list[Expr]:
+    out: list[Expr] = []
+    for step in f.body:
+        out += [step.value] if isinstance(step, Let) else [step.cond, step.value]
+    return out + [f.result]
+
+
+def _header(name: str, extra: tuple[str, ...], comment: str) -> list[str]:
+    return [f"# {comment}", "@njit(**_JIT)", f"def _seg{name}(t0, {''.join(a + ', ' for a in extra)}buf, lo, hi, P, I):"]
+
+
+def _preamble(d: _Hoisted, f: Function) -> list[str]:
+    lines = [f"{local} = {read}" for local, read in sorted(d.reads.items())]
+    return lines + [d.table_view(tbl) for tbl in _tables(_exprs(f))]
+
+
+def _per_cycle(f: Function, period: Expr) -> set[str]:
+    """The bindings of ``f`` that depend on t only through ``t // period``: constant over a cycle."""
+    fixed: set[str] = set()
+
+    def constant(expr: Expr) -> bool:
+        if expr == _T:
+            return False
+        if isinstance(expr, IntOp) and expr.op == "//" and expr.left == _T and expr.right == period:
+            return True
+        if isinstance(expr, Local):
+            return expr.name in fixed or expr.name == "h"
+        children = [c for c in walk(expr) if c is not expr]
+        direct = [c for c in children if _is_child(expr, c)]
+        return all(constant(c) for c in direct)
+
+    for step in f.body:
+        if not isinstance(step, Let):
+            break  # after an early result the order of evaluation matters: keep the rest per step
+        if constant(step.value):
+            fixed.add(step.name)
+    return fixed
+
+
+def _is_child(parent: Expr, node: Expr) -> bool:
+    from dataclasses import fields, is_dataclass
+
+    for fld in fields(parent):  # type: ignore[arg-type]
+        value = getattr(parent, fld.name)
+        if value is node or (isinstance(value, tuple) and any(v is node for v in value)):
+            return True
+    return False
+
+
+def _cycles(f: Function, period: Expr, base: NumbaDialect, comment: str) -> str:
+    """One cycle at a time: what depends on the cycle alone once, the rest step by step."""
+    d = _Hoisted(base)
+    fixed = _per_cycle(f, period)
+    extra = tuple(a for a in f.args if a != "t")
+    n = render(period, d)
+    lines = ["_s = t0", "_j = lo", "while _j < hi:", "    t = _s", f"    _m = min(hi - _j, {n} - t % {n})"]
+    inner = ["        t = _s + (_i - _j)"]
+    for step in f.body:
+        if isinstance(step, Let) and step.name in fixed:
+            lines.append(f"    {step.name} = {render(step.value, d)}")
+        elif isinstance(step, Let):
+            inner.append(f"        {step.name} = {render(step.value, d)}")
+        else:
+            inner += [f"        if {render(step.cond, d)}:", f"            buf[_i] = {render(step.value, d)}",
+                      "            continue"]
+    inner.append(f"        buf[_i] = {render(f.result, d)}")
+    lines += ["    for _i in range(_j, _j + _m):", *inner, "    _j += _m", "    _s += _m"]
+    body = _preamble(d, f) + lines
+    return "\n".join(_header(f.name, extra, comment) + ["    " + line for line in body])
+
+
+def _loop(f: Function, base: NumbaDialect, comment: str) -> str:
+    """Step by step, the function's body inlined in the loop and its numbers read once."""
+    d = _Hoisted(base)
+    extra = tuple(a for a in f.args if a != "t")
+    inner = ["    t = t0 + (_j - lo)"]
+    for step in f.body:
+        if isinstance(step, Let):
+            inner.append(f"    {step.name} = {render(step.value, d)}")
+        else:
+            inner += [f"    if {render(step.cond, d)}:", f"        buf[_j] = {render(step.value, d)}", "        continue"]
+    inner.append(f"    buf[_j] = {render(f.result, d)}")
+    body = _preamble(d, f) + ["for _j in range(lo, hi):"] + inner
+    return "\n".join(_header(f.name, extra, comment) + ["    " + line for line in body])
+
+
+def _affine(arg: Expr) -> Expr | None:
+    """The offset c of an argument ``t - c`` (Int 0 for ``t``), or None when it is not of that form."""
+    if arg == _T:
+        return IntParam("", 0)
+    if isinstance(arg, IntOp) and arg.op == "-" and arg.left == _T and isinstance(arg.right, IntParam):
+        return arg.right
+    return None
+
+
+def _split(f: Function) -> list[tuple[Expr | None, Expr]] | None:
+    """A function made of ``if t < X: return A`` steps and a final result, as (X, A) pieces (X None for the
+    last), when every X is a number of the document: a phase start, the end of a warm-up."""
+    pieces: list[tuple[Expr | None, Expr]] = []
+    for step in f.body:
+        if not isinstance(step, Guard):
+            return None
+        cond = step.cond
+        if not (isinstance(cond, Compare) and cond.op == "<" and cond.left == _T and isinstance(cond.right,
+                                                                                                IntParam)):
+            return None
+        pieces.append((cond.right, step.value))
+    return pieces + [(None, f.result)] if pieces else None
+
+
+def _split_run(f: Function, pieces: list[tuple[Expr | None, Expr]], base: NumbaDialect, comment: str) -> str:
+    """Each piece over the part of the run before its bound: a call's own segments where the piece is a call of
+    ``t - c``, else step by step."""
+    d = _Hoisted(base)
+    lines = ["t = t0", "_j = lo"]
+    for bound, value in pieces:
+        call = value if isinstance(value, Apply) and len(value.args) == 1 else None
+        offset = _affine(call.args[0]) if call is not None else None
+        if bound is not None:
+            lines += [f"if _j < hi and t < {render(bound, d)}:", f"    _m = min(hi - _j, {render(bound, d)} - t)"]
+            pad = "    "
+        else:
+            lines += ["if _j < hi:", "    _m = hi - _j"]
+            pad = "    "
+        if call is not None and offset is not None:
+            shift = f" - {render(offset, d)}" if isinstance(offset, IntParam) and offset.name else ""
+            lines.append(f"{pad}_seg{call.func}(t{shift}, buf, _j, _j + _m, P, I)")
+        else:
+            lines += [f"{pad}for _q in range(_j, _j + _m):", f"{pad}    buf[_q] = {f.name}(t + (_q - _j), P, I)"]
+        lines += [f"{pad}_j += _m", f"{pad}t += _m"]
+    body = _preamble(d, f) + lines
+    return "\n".join(_header(f.name, (), comment) + ["    " + line for line in body])
+
+
+def _post(f: Function, base: NumbaDialect, comment: str) -> str | None:
+    """A function that starts with ``v = inner(t)``: the inner function's segments, then the rest step by step
+    on the values in the buffer (noise, clamp)."""
+    first = f.body[0] if f.body else None
+    if not (isinstance(first, Let) and isinstance(first.value, Apply) and first.value.args == (_T,)):
+        return None
+    rest = Function(f.name, f.args, f.body[1:], f.result, f.section, f.kind)
+    d = _Hoisted(base)
+    inner = ["    t = t0 + (_j - lo)", f"    {first.name} = buf[_j]"]
+    for step in rest.body:
+        if isinstance(step, Let):
+            inner.append(f"    {step.name} = {render(step.value, d)}")
+        else:
+            inner += [f"    if {render(step.cond, d)}:", f"        buf[_j] = {render(step.value, d)}", "        continue"]
+    inner.append(f"    buf[_j] = {render(rest.result, d)}")
+    body = _preamble(d, rest) + [f"_seg{first.value.func}(t0, buf, lo, hi, P, I)", "for _j in range(lo, hi):"] + inner
+    return "\n".join(_header(f.name, (), comment) + ["    " + line for line in body])
+
+
+def _restarts(f: Function, base: NumbaDialect, plan: Plan, comment: str) -> str:
+    """spec/modifiers.md#restarts, one cycle at a time: the cycle's index, position and length once, the core's
+    segments over the part of the run in the cycle, then the decay on the buffer."""
+    d = _Hoisted(base)
+    lets = {step.name: step for step in f.body if isinstance(step, Let)}
+    call_name = next((name for name, step in lets.items() if isinstance(step.value, Apply)), None)
+    call = lets[call_name].value if call_name is not None else f.result
+    assert isinstance(call, Apply)
+    lines = ["t = t0", "_j = lo", "while _j < hi:"]
+    after = False
+    tail: list[str] = []
+    for step in f.body:
+        if isinstance(step, Let) and step.name == call_name:
+            after = True
+            continue
+        if not after:
+            if isinstance(step, Let):
+                lines.append(f"    {step.name} = {render(step.value, d)}")
+            else:
+                lines += [f"    if {render(step.cond, d)}:", "        for _q in range(_j, hi):",
+                          f"            buf[_q] = {render(step.value, d)}", "        return"]
+        else:
+            tail.append(step)  # type: ignore[arg-type]
+    table = next((tbl for tbl in _tables(_exprs(f)) if tbl.integer), None)
+    end = (f"{d.table(table)}[i + 1] - t" if table is not None else "(i + 1) * " +
+           render(next(n for n in walk(lets["u"].value) if isinstance(n, IntParam)), d) + " - t")
+    lines.append(f"    _m = min(hi - _j, {end})")
+    args = [render(a, d) for a in call.args[1:]]
+    lines.append(f"    _seg{call.func}({render(call.args[0], d)}, {''.join(a + ', ' for a in args)}buf, _j, _j + _m, P, I)")
+    if call_name is not None:
+        lines.append("    for _q in range(_j, _j + _m):")
+        lines.append(f"        {call_name} = buf[_q]")
+        for step in tail:
+            if isinstance(step, Let):
+                lines.append(f"        {step.name} = {render(step.value, d)}")
+            else:
+                lines += [f"        if {render(step.cond, d)}:", f"            buf[_q] = {render(step.value, d)}",
+                          "            continue"]
+        lines.append(f"        buf[_q] = {render(f.result, d)}")
+    lines += ["    _j += _m", "    t += _m"]
+    body = _preamble(d, f) + lines
+    return "\n".join(_header(f.name, (), comment) + ["    " + line for line in body])
+
+
+def segment_sources(plan: Plan, base: NumbaDialect) -> list[str]:
+    """A segment filler for every function of ``plan`` that computes a rate (the shared noise quantile is only
+    ever called per step)."""
+    out = []
+    for f in plan.functions:
+        if f.kind == "shared":
+            continue
+        comment = f"{f.section}: segments"
+        if f.kind == "restarts":
+            out.append(_restarts(f, base, plan, comment))
+            continue
+        pieces = _split(f)
+        if pieces is not None:
+            out.append(_split_run(f, pieces, base, comment))
+            continue
+        post = _post(f, base, comment)
+        if post is not None:
+            out.append(post)
+            continue
+        fast = plan.fast.get(f.name)
+        if f.name in plan.periods and fast is None:
+            out.append(_cycles(f, plan.periods[f.name], base, comment))
+            continue
+        out.append(_loop(fast or f, base, fast.section if fast else comment))
+    return out
