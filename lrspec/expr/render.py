@@ -87,6 +87,10 @@ class Dialect:
     def apply(self, func: str, args: list[str]) -> str:
         return f"{func}({', '.join(args)})"
 
+    def special(self, node: Expr) -> str | None:
+        """The target's own spelling of a whole node, as an atom; None: the common rules apply."""
+        return None
+
 
 def render(expr: Expr, dialect: Dialect) -> str:
     """Source text for ``expr`` in ``dialect``."""
@@ -105,6 +109,9 @@ def _infix(op: str, left: tuple[str, int], right: tuple[str, int], prec: int) ->
 
 
 def _go(node: Expr, d: Dialect) -> tuple[str, int]:
+    own = d.special(node)
+    if own is not None:
+        return own, _ATOM
     if isinstance(node, Num):
         text = number(node.value)
         return text, _NEG if text.startswith("-") else _ATOM

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -41,25 +42,27 @@ MODULE_CALLS = {
     "operator": {"index"},
     "bisect": {"bisect_right", "bisect_left"},
     "np": {"array", "asarray", "concatenate", "full", "iinfo", "errstate", "float32", "float64", "int64", "uint32",
-           "uint64"},
+           "uint64", "any", "where", "log", "isfinite", "issubdtype"},
     "tf": {"abs", "as_dtype", "bitwise.bitwise_and", "bitwise.bitwise_xor", "bitwise.right_shift",
            "bitwise.left_shift", "broadcast_to", "cast", "clip_by_value", "constant", "control_dependencies",
            "convert_to_tensor", "cos", "debugging.Assert", "equal", "exp", "floor", "gather", "math.ceil",
            "math.floordiv", "math.floormod", "math.is_nan", "math.log", "maximum", "minimum", "name_scope", "pow",
            "range", "reduce_all", "reduce_min", "reduce_sum", "round", "shape", "sin", "sqrt", "tan", "tanh",
-           "where", "zeros_like", "math.log1p", "math.is_finite", "math.tanh", "math.sin", "math.cos"},
+           "where", "zeros_like", "math.log1p", "math.is_finite", "math.tanh", "math.sin", "math.cos",
+           "reshape", "searchsorted", "function", "TensorSpec", "math.abs", "math.exp", "math.floor", "math.pow",
+           "math.round", "math.sqrt", "math.tan"},
     "keras": {"saving.register_keras_serializable"},
     "jnp": {"abs", "any", "argmax", "asarray", "broadcast_to", "ceil", "clip", "cos", "dtype", "exp", "float32",
             "float64", "floor", "iinfo", "isfinite", "isnan", "issubdtype", "log", "log10", "log2", "maximum",
-            "minimum", "power", "round", "searchsorted", "select", "sin", "sqrt", "take_along_axis", "tan", "tanh",
-            "uint32", "int32", "int64", "where", "zeros_like"},
-    "jax": {"dtypes.canonicalize_dtype"},
+            "minimum", "power", "round", "searchsorted", "select", "sin", "sqrt", "take", "take_along_axis", "tan",
+            "tanh", "uint32", "int32", "int64", "where", "zeros_like", "ones"},
+    "jax": {"dtypes.canonicalize_dtype", "enable_x64", "ensure_compile_time_eval"},
 }
 #: Builtins a module may call.
-BUILTINS = {"abs", "float", "int", "min", "max", "range", "len", "tuple", "list", "isinstance", "super", "id",
+BUILTINS = {"abs", "all", "float", "int", "min", "max", "range", "len", "tuple", "list", "isinstance", "super", "id",
             "ValueError", "TypeError", "OverflowError"}
-#: Methods a module may call on its own values.
-METHODS = {"astype", "bit_length", "get_lr", "__init__"}
+#: Methods a module may call on its own values (besides the methods it defines).
+METHODS = {"astype", "bit_length", "get_lr", "__init__", "reshape", "tolist", "get", "items"}
 #: Names that must appear nowhere in a generated module.
 FORBIDDEN = {"eval", "exec", "compile", "open", "__import__", "getattr", "setattr", "delattr", "globals", "locals",
              "vars", "input", "breakpoint", "exit", "quit", "os", "sys", "subprocess", "importlib", "pickle",
@@ -121,7 +124,7 @@ def check_module(source: str, target: str, class_name: str, text: tuple[str, ...
             if root in aliases and root in MODULE_CALLS:
                 assert path.split(".", 1)[1] in MODULE_CALLS[root], f"{target} calls {path}()"
             else:
-                assert func.attr in METHODS, f"{target} calls the method .{func.attr}()"
+                assert func.attr in METHODS or func.attr in bound, f"{target} calls the method .{func.attr}()"
     # only the entry points and private helpers are defined at the top level; classes define no other dunders
     for node in tree.body:
         names = []
@@ -129,9 +132,11 @@ def check_module(source: str, target: str, class_name: str, text: tuple[str, ...
             names = [node.name]
         elif isinstance(node, ast.Assign):
             names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        constants = names if isinstance(node, ast.Assign) else []  # the document's numbers, named in capitals
         for name in names:
             assert name.startswith("_") and not name.startswith("__") or name in {
-                "lr_at", "schedule", "MAX_STEP", "PI", "__all__", class_name}, f"{target} defines {name}"
+                "lr_at", "schedule", "MAX_STEP", "PI", "__all__", class_name} or (
+                name in constants and re.fullmatch(r"[A-Z][A-Z0-9_]*", name)), f"{target} defines {name}"
         if isinstance(node, ast.ClassDef):
             assert node.name == class_name
             for member in node.body:

@@ -48,6 +48,17 @@ BEYOND_INT32 = {
                                     "cycle": True},
     "cosine-exponent-below-one": {"type": "cosine", "initial_lr": 0.1, "decay_steps": 2**31 + 10**6,
                                   "exponent": 0.25},
+    # constants beyond uint32: evaluated once in 64 bits, passed with their real value, or dominating a counter
+    "warmup-end-target-beyond-uint32": {"type": "cosine", "initial_lr": 0.1, "decay_steps": 2**40,
+                                        "warmup": {"steps": 2**32 + 7, "prefix": False, "target_lr": "end"}},
+    "restarts-period-beyond-uint32": {"type": "polynomial", "initial_lr": 0.1, "power": 0.5, "cycle": True,
+                                      "restarts": {"period": 2**32 + 3}},
+    "restarts-table-beyond-uint32": {"type": "cosine", "initial_lr": 0.1, "exponent": 0.5,
+                                     "restarts": {"period": 10**9, "period_mul": 7.0, "decay": 0.5}},
+    "piecewise-negative-and-beyond": {"type": "piecewise_linear", "interpolation": "cosine",
+                                      "points": [[-(2**50), 0.5], [3, 0.1], [2**31 + 1, 0.05], [2**45, 0.0]]},
+    "inverse-sqrt-shift-beyond-uint32": {"type": "inverse_sqrt", "initial_lr": 0.01, "timescale": 3,
+                                         "shift": -(2**32 + 10), "clamp": {"max_lr": 1.0}},
     "tables-around-int32": {"type": "sequence", "phases": [
         {"type": "piecewise_linear", "points": [[0, 0.1], [2**31 - 1, 0.0], [2**31, 0.5], [2**53, 1.0]],
          "steps": 2**31 - 2},
@@ -130,9 +141,83 @@ def test_outside_the_domain_is_nan_and_float_counts_are_refused():
     module = _module(_load("restarts-double-decay", FAMILY["restarts-double-decay"]))
     out = np.asarray(jax.jit(module.schedule)(jnp.asarray([-(2**31), -1, 0, INT32_MAX], dtype=jnp.int32)))
     assert np.isnan(out[:2]).all() and np.isfinite(out[2:]).all()
-    assert np.isnan(float(module.schedule(np.uint32(2**31))))  # beyond the int32 domain of the default mode
-    with pytest.raises(TypeError, match="integer"):
-        module.schedule(1.5)
+    # a traced count beyond the int32 domain of the default mode: NaN; a concrete one: a clear error
+    assert np.isnan(float(jax.jit(module.schedule)(jnp.asarray(2**31, dtype=jnp.uint32))))
+    with pytest.raises(ValueError, match=r"step 2147483648 is beyond 2\*\*31 - 1.*jax_enable_x64"):
+        module.schedule(np.uint32(2**31))
+    for bad in (1.5, np.float32(2.0), jnp.asarray([1.0, 2.0])):
+        with pytest.raises(TypeError, match="integer"):
+            module.schedule(bad)
+
+
+#: Hand values: 0.1 before step 1000, 0.2 from 1000, 0.3 from 2**32 on.
+_STAIRS = {"type": "piecewise_constant", "boundaries": [1000, 2**32], "values": [0.1, 0.2, 0.3]}
+
+
+def test_concrete_counts_are_checked_before_jax_could_wrap_them():
+    module = _module(_load("stairs", _STAIRS))
+    # what the check prevents: without x64, JAX turns these counts into others
+    assert not jax.config.read("jax_enable_x64")
+    assert int(jnp.asarray(np.int64(2**32 + 600))) == 600
+    assert int(jnp.asarray(np.uint64(2**63))) == 0
+    for count in (np.int64(2**32 + 600), 2**32 + 600, np.uint64(2**31), [5, 2**31], np.array([2**40], np.int64)):
+        with pytest.raises(ValueError, match=r"beyond 2\*\*31 - 1.*jax_enable_x64"):
+            module.schedule(count)
+    with pytest.raises(ValueError, match="step 4294967896"):
+        module.schedule(np.int64(2**32 + 600))
+    # beyond the domain of every mode, or negative: NaN, never the rate of another step
+    for count in (np.uint64(2**63), np.int64(-(2**40)), -1, 2**70, np.uint64(2**64 - 1)):
+        out = module.schedule(count)
+        assert out.shape == () and np.isnan(float(out))
+    # booleans are refused everywhere; NumPy integers of every width are accepted; a scalar gives a scalar
+    for flag in (True, np.bool_(False), np.array([True]), jnp.asarray(True), [True, False]):
+        with pytest.raises(TypeError, match="integer"):
+            module.schedule(flag)
+        with pytest.raises(TypeError, match="integer"):  # also when traced
+            jax.jit(module.schedule)(jnp.asarray(flag))
+    for count in (np.int8(7), np.uint8(7), np.int16(999), np.uint16(1000), np.int32(1000), np.uint32(1000),
+                  np.int64(1000), np.uint64(1000), 1000, jnp.asarray(1000, jnp.int16)):
+        out = module.schedule(count)
+        assert out.shape == () and out.dtype == jnp.float32
+        assert float(out) == np.float32(0.1 if int(count) < 1000 else 0.2)
+    grid = module.schedule(np.array([[0, 999], [1000, INT32_MAX]], np.int64))
+    assert grid.shape == (2, 2) and grid.tolist() == [[np.float32(0.1)] * 2, [np.float32(0.2)] * 2]
+
+
+_X64_COUNTS = textwrap.dedent("""
+    import json, sys
+    import jax, numpy as np, lrspec
+    from lrspec.codegen import generate
+    from lrspec.conformance import import_generated
+    assert jax.config.read("jax_enable_x64")
+    module = import_generated(generate(lrspec.load(json.loads(sys.argv[1])), "jax"), "stairs_x64")
+    out = {}
+    for name, count in [("int64 2**32 + 600", np.int64(2**32 + 600)), ("uint64 2**53", np.uint64(2**53)),
+                        ("int 2**53 + 1", 2**53 + 1), ("uint64 2**63", np.uint64(2**63)), ("int 2**70", 2**70),
+                        ("int -1", -1)]:
+        value = module.schedule(count)
+        out[name] = [float(value), str(value.dtype), list(value.shape)]
+    try:
+        module.schedule(True)
+        out["bool"] = "accepted"
+    except TypeError as exc:
+        out["bool"] = str(exc)
+    print(json.dumps(out))
+""")
+
+
+def test_concrete_counts_with_x64_reach_2_pow_53():
+    document = {"lrspec": 1, "name": "stairs", "schedule": _STAIRS}
+    env = {**os.environ, "JAX_ENABLE_X64": "1"}
+    run = subprocess.run([sys.executable, "-c", _X64_COUNTS, json.dumps(document)], env=env, capture_output=True,
+                         text=True, timeout=600, cwd=str(Path(__file__).resolve().parents[2]))
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert out["int64 2**32 + 600"] == [0.3, "float64", []]
+    assert out["uint64 2**53"] == [0.3, "float64", []]
+    for name in ("int 2**53 + 1", "uint64 2**63", "int 2**70", "int -1"):
+        assert np.isnan(out[name][0]) and out[name][1:] == ["float64", []], name
+    assert "integer" in out["bool"]
 
 
 def test_no_retracing_as_the_step_changes():
@@ -208,7 +293,11 @@ def test_x64_float64_up_to_2_pow_53():
     cases = {name: FAMILY[name] for name in names}
     cases.update({name: FAMILY[name] for name in ("linear-cosine-noisy", "inverse-sqrt-negative-shift",
                                                 "piecewise-negative-steps", "one-cycle")})
-    cases.update({name: BEYOND_INT32[name] for name in ("warmup-end-target-beyond-int32", "cyclical-long-down")})
+    cases.update({name: BEYOND_INT32[name] for name in ("warmup-end-target-beyond-int32", "cyclical-long-down",
+                                                        "warmup-end-target-beyond-uint32",
+                                                        "piecewise-negative-and-beyond", "cosine-exponent-below-one")})
+    # XLA divides by 49 through its reciprocal, and 49 * (1 / 49) < 1: the power 0.5 would show it at t >= 49
+    cases["polynomial-horizon-49"] = {"type": "polynomial", "initial_lr": 0.1, "decay_steps": 49, "power": 0.5}
     extra = [2**32 - 1, 2**32, 2**32 + 5, 2**40 + 3, 2**53 - 2]
     env = {**os.environ, "JAX_ENABLE_X64": "1"}
     run = subprocess.run([sys.executable, "-c", _X64_SCRIPT, json.dumps({**cases, "__extra__": extra})], env=env,

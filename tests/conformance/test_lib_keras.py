@@ -22,7 +22,8 @@ import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import lrspec  # noqa: E402
-from lrspec.conformance import check  # noqa: E402
+from lrspec.codegen import generate  # noqa: E402
+from lrspec.conformance import check, import_generated  # noqa: E402
 from lrspec.expand import core_mapping  # noqa: E402
 
 S = keras.optimizers.schedules
@@ -506,3 +507,31 @@ def test_generated_torch_code_of_aliases_conforms():
             ("PiecewiseConstantDecay", dict(boundaries=[10, 2**24, 2**31 + 5], values=[0.1, 0.01, 0.001, 1e-4]))):
         report = check(_alias(kind, **params), "torch")
         assert report.passed, report.detail
+
+
+#: One schedule of each Keras class: its arguments (the alias's too) and the steps compared, where Keras's
+#: float32 counter is exact and none of its known bugs occurs.
+GENERATED = {
+    "CosineDecay": (dict(initial_learning_rate=0.0, decay_steps=1000, alpha=0.01, warmup_target=0.1,
+                         warmup_steps=100), 1300),
+    "CosineDecayRestarts": (dict(initial_learning_rate=0.1, first_decay_steps=100, t_mul=2.0, m_mul=0.9,
+                                 alpha=0.01), 1600),
+    "ExponentialDecay": (dict(initial_learning_rate=0.1, decay_steps=70, decay_rate=0.5, staircase=True), 800),
+    "PiecewiseConstantDecay": (dict(boundaries=[10, 100, 1000], values=[0.1, 0.01, 0.001, 1e-4]), 1200),
+    "PolynomialDecay": (dict(initial_learning_rate=0.1, decay_steps=300, end_learning_rate=0.001, power=0.5,
+                             cycle=True), 1000),
+    "InverseTimeDecay": (dict(initial_learning_rate=0.1, decay_steps=100, decay_rate=0.5), 1000),
+}
+
+
+@pytest.mark.parametrize("kind", GENERATED)
+def test_generated_tf_code_of_aliases_matches_keras(kind):
+    params, n = GENERATED[kind]
+    spec = _alias(kind, **params)
+    module = import_generated(generate(spec, "tf", "Schedule"), f"keras_alias_tf_{spec.digest()[:12]}")
+    steps = np.arange(n)
+    # the generated Keras schedule in float32, as Keras's own (whose warmup's ops.cond takes one step per call)
+    call = keras_scalar if kind == "CosineDecay" else keras_vector
+    assert_matches(keras_vector(module.Schedule(), steps), call(getattr(S, kind)(**params), steps), steps)
+    report = check(spec, "tf")
+    assert report.passed, report.detail

@@ -18,7 +18,7 @@ import lrspec  # noqa: E402
 from lrspec.codegen import default_class_name, generate  # noqa: E402
 from lrspec.conformance import check, default_steps, import_generated, within_tolerance  # noqa: E402
 
-#: Beyond FAMILY: tables longer than 64 entries (searched by bisection instead of compared whole), the core
+#: Beyond FAMILY: tables longer than 64 entries (a deeper binary search, a restart table of 348 cycles), the core
 #: types added after FAMILY was written, and a library alias (desugared before lowering).
 _MORE = {
     "long-restart-table": {"type": "cosine", "initial_lr": 0.1, "final_lr": 0.001,
@@ -87,7 +87,7 @@ def test_schedule_matches_the_kernel_eagerly_in_tf_function_and_under_xla(make):
     assert ok.all(), f"eager: max abs error {max_abs} at step {steps[np.argmin(ok)]}"
 
     graph = tf.function(sched)(x).numpy()
-    assert _identical(graph, eager), "grappler changed a value: an operation escaped _sep"
+    assert _identical(graph, eager), "eager calls and a caller's tf.function must run the same graph"
     xla = tf.function(sched, jit_compile=True)(x).numpy()
     ok, max_abs, _ = within_tolerance(xla, ref, "float64")  # XLA's own exp/log/pow/tanh: last bits only
     assert ok.all(), f"jit_compile: max abs error {max_abs} at step {steps[np.argmin(ok)]}"
@@ -157,12 +157,22 @@ def test_one_trace_for_every_step_value():
     assert fn.experimental_get_tracing_count() == 1
 
 
+#: tanh-restarts-prefix.yaml with other numbers and the same structure: cycles of 30 and 90 steps, limit 2.
+_TANH_OTHER_NUMBERS = {"type": "tanh", "initial_lr": 0.2, "lr_min": 0.001, "lb": -5.0, "ub": 2.0,
+                       "restarts": {"period": 30, "period_mul": 3, "decay": 0.8, "limit": 2},
+                       "warmup": {"steps": 7, "initial_lr": 0.0, "prefix": True}}
+
+
 def test_config_round_trip_and_keras_serialization():
     spec = lrspec.load("examples/tanh-restarts-prefix.yaml")
     module, cls = _module(spec)
     sched = cls(dtype="float64", name="tanh_sched")
     config = sched.get_config()
-    assert config == {"dtype": "float64", "name": "tanh_sched"}
+    # the numbers of the spec (cycles of 50 and 100 steps from step 0, then the limit), the dtype, the name
+    assert config == {"lr_min": 1e-05, "initial_lr": 0.05, "lb": -7.0, "ub": 3.0, "restart_starts": (0, 50, 150),
+                      "restart_limit": 2, "floor": 1e-05, "restart_decay": 0.5, "warmup_steps": 5,
+                      "warmup_initial_lr": 1e-05, "dtype": "float64", "name": "tanh_sched",
+                      "structure": module._STRUCTURE}
     again = cls.from_config(config)
     assert again.get_config() == config
     assert _identical(again(range(200)).numpy(), sched(range(200)).numpy())
@@ -171,6 +181,46 @@ def test_config_round_trip_and_keras_serialization():
     assert blob["registered_name"] == f"lrspec>{cls.__name__}_{spec.digest()[:16]}"
     restored = keras.saving.deserialize_keras_object(blob)
     assert type(restored) is cls and restored.get_config() == config
+
+
+def test_the_numbers_of_another_spec_of_the_same_structure_give_that_spec():
+    spec = lrspec.load("examples/tanh-restarts-prefix.yaml")
+    other = _load("tanh-other-numbers", _TANH_OTHER_NUMBERS)
+    module, cls = _module(spec)
+    other_module, other_cls = _module(other)
+    assert module._STRUCTURE == other_module._STRUCTURE and cls is not other_cls
+    numbers = {"lr_min": 0.001, "initial_lr": 0.2, "lb": -5.0, "ub": 2.0, "restart_starts": (0, 30, 120),
+               "restart_limit": 2, "floor": 0.001, "restart_decay": 0.8, "warmup_steps": 7, "warmup_initial_lr": 0.0}
+    sched = cls(**numbers, dtype="float64")
+    assert sched.get_config() == {**other_cls(dtype="float64").get_config(), "name": None}
+    steps = np.array([0, 3, 6, 7, 8, 36, 37, 38, 126, 127, 128, 500, 2**31 + 5, 2**53])
+    got = sched(steps).numpy()
+    ok, max_abs, _ = within_tolerance(got, other.evaluate(steps), "float64")
+    assert ok.all(), f"max abs error {max_abs}"
+    assert _identical(got, other_cls(dtype="float64")(steps).numpy())
+    # and the rebuilt schedule of a config keeps those numbers, not the spec's
+    assert _identical(cls.from_config(sched.get_config())(steps).numpy(), got)
+
+
+def test_a_config_of_another_structure_or_bad_numbers_are_refused():
+    _, cls = _module(lrspec.load("examples/tanh-restarts-prefix.yaml"))
+    _, foreign = _module(lrspec.load("examples/clr-triangular.yaml"))
+    with pytest.raises(ValueError, match="TanhRestartsPrefixSchedule cannot load a config of structure "
+                                         "'[0-9a-f]{16}': its own structure is '[0-9a-f]{16}'"):
+        cls.from_config(foreign().get_config())
+    with pytest.raises(ValueError, match="cannot load a config of structure None"):
+        cls.from_config({"dtype": "float32", "name": None})  # a config without numbers
+    for numbers, error, message in [
+        ({"restart_starts": (0, 50)}, ValueError, "restart_starts must have 3 entries, got 2"),
+        ({"restart_starts": (0, 150, 50)}, ValueError, "restart_starts must be strictly increasing, got 50 after 150"),
+        ({"warmup_steps": 2.5}, TypeError, "warmup_steps must be an integer, got 2.5"),
+        ({"warmup_steps": True}, TypeError, "warmup_steps must be an integer"),
+        ({"initial_lr": float("nan")}, ValueError, "initial_lr must be finite"),
+        ({"initial_lr": "0.1"}, TypeError, "initial_lr must be a number"),
+        ({"restart_limit": 2**63}, ValueError, "restart_limit must fit int64"),
+    ]:
+        with pytest.raises(error, match=message):
+            cls(**numbers)
 
 
 class _Recorder(keras.callbacks.Callback):
@@ -198,11 +248,15 @@ def _mean_output(y_true, y_pred):
 @pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras's saving
 @pytest.mark.parametrize("jit_compile", [False, True])
 def test_model_fit_uses_the_schedule_and_saves_and_loads_with_it(jit_compile, tmp_path):
-    spec = lrspec.load("examples/clr-triangular.yaml")
-    _, cls = _module(spec)
+    # the class of clr-triangular.yaml with the numbers of another triangle: 2e-3 to 5e-2 in 10 steps up, 10 down
+    _, cls = _module(lrspec.load("examples/clr-triangular.yaml"))
+    spec = _load("clr-other-numbers", {"type": "cyclical", "initial_lr": 2e-3, "maximal_lr": 5e-2, "step_size": 10,
+                                       "mode": "triangular"})
+    numbers = {"step_size": 10, "step_size_down": 10, "cycle_length": 20, "initial_lr": 2e-3, "maximal_lr": 5e-2}
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False, kernel_initializer="zeros")])
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=cls()), loss=_mean_output, jit_compile=jit_compile)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=cls(**numbers)), loss=_mean_output,
+                  jit_compile=jit_compile)
     x, y = np.ones((50 * 4, 1), np.float32), np.zeros((50 * 4, 1), np.float32)
     recorder = _Recorder()
     model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0, callbacks=[recorder])
@@ -219,7 +273,7 @@ def test_model_fit_uses_the_schedule_and_saves_and_loads_with_it(jit_compile, tm
     model.save(path)
     loaded = keras.models.load_model(path, custom_objects={"_mean_output": _mean_output})
     schedule = loaded.optimizer._learning_rate  # Keras keeps the schedule object here
-    assert type(schedule) is cls and schedule.get_config() == cls().get_config()
+    assert type(schedule) is cls and schedule.get_config() == cls(**numbers).get_config() != cls().get_config()
     assert int(loaded.optimizer.iterations.value.numpy()) == 50
     assert loaded.optimizer.learning_rate.numpy() == np.float32(spec.evaluate(50))
     loaded.fit(x[:20], y[:20], batch_size=4, epochs=1, shuffle=False, verbose=0)
@@ -242,21 +296,56 @@ def test_spec_names_give_valid_distinct_classes():
 
 
 def test_noise_hash_and_draws_reproduce_the_spec_vectors():
-    module, _ = _module(_load("noise-vectors", FAMILY["noise-normal-truncated"]))
-    # spec/noise.md: U(seed, t, k), bit exact, eagerly and under XLA
+    module, cls = _module(_load("noise-vectors", FAMILY["noise-normal-truncated"]))
+    # spec/noise.md: U(seed, t, k), bit exact, in a graph and under XLA
     vectors = [(0, 0, 0, 0.6178247332572937), (0, 2**32 - 1, 1, 0.5310874581336975),
                (42, 2**32, 1, 0.46034806966781616), (42, 2**32 + 5, 1, 0.5556256175041199),
                (42, 2**53, 0, 0.6055858731269836), (4294967295, 2**53, 1, 0.16868501901626587)]
     for seed, t, k, want in vectors:
-        for fn in (module._uniforms, tf.function(module._uniforms, jit_compile=True)):
-            got = fn(seed, tf.constant(t, tf.int64), [k]).numpy()
-            assert got.tolist() == [want], (seed, t, k)
-    # draws z: the normal ones through ln, sqrt and cos (last bits may differ), the uniform one exact
-    draws = [(42, 0, False, 0.5, -0.19219265027461174), (4294967295, 2**32 - 1, False, 0.5, 0.47627840231091206),
-             (0, 2**32, False, 0.0, 1.0799908228644006), (0, 2**53, True, 0.67, 0.52053445696830758)]
-    for seed, t, uniform, pct, want in draws:
-        got = float(module._noise_draw(seed, tf.constant(t, tf.int64), uniform, 1.0, pct, 0.0).numpy())
-        assert math.isclose(got, want, rel_tol=1e-14), (seed, t, got, want)
+        for jit in (False, True):
+            got = tf.function(lambda t, seed=seed, k=k: module._uniform(seed, t, k), jit_compile=jit)(
+                tf.constant([t], tf.int64)).numpy()
+            assert got.tolist() == [want], (seed, t, k, jit)
+    # draws z of spec/noise.md: u = U(seed, t, 0), p = low + u * w; the normal quantile is the plan's function
+    sched = cls(dtype="float64")
+    quantile = tf.function(sched._normal_quantile)
+    draws = [(42, 0, None, -0.68563559549340436), (42, 1, 0.5, -0.15678417142298107),
+             (4294967295, 2**32 - 1, None, -1.416572390359937), (4294967295, 2**32 - 1, 0.5, -0.41649998524853704),
+             (0, 2**53, None, 1.2183713165165297), (0, 2**53, 0.5, 0.38194915394216217)]
+    for seed, t, pct, want in draws:
+        u = float(module._uniform(seed, tf.constant([t], tf.int64), 0).numpy()[0])
+        low = 0.0 if pct is None else math.erfc(pct / math.sqrt(2.0)) / 2.0
+        w = 1.0 - 2.0 * low
+        z = quantile(tf.constant([(u - 0.5) * w], tf.float64), tf.constant([min(u, 1.0 - u) * w + low], tf.float64))
+        assert math.isclose(float(z.numpy()[0]), want, rel_tol=1e-14), (seed, t, pct, float(z.numpy()[0]), want)
+    # the uniform draw, pct 0.67: bit exact
+    u = float(module._uniform(0, tf.constant([2**53], tf.int64), 0).numpy()[0])
+    assert 0.67 * (2.0 * u - 1.0) == 0.52053445696830758
+
+
+def test_counters_switch_at_their_step_far_out_eagerly_in_graphs_and_under_xla():
+    far = (2**24 + 1, 2**31 + 5, 10**12, 2**53)
+    boundaries = _load("far-boundaries", {"type": "piecewise_constant", "boundaries": list(far),
+                                          "values": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    phases = _load("far-phases", {"type": "sequence", "phases": [
+        {"type": "constant", "lr": 1.0, "steps": 2**31 + 5},
+        {"type": "exponential", "initial_lr": 1.0, "decay_rate": 0.5, "decay_steps": 10**6, "staircase": True}]})
+    floored = _load("far-floor", {"type": "expression", "expr": "floor(t / 49) + t % 49 / 100"})
+    steps = sorted({s + d for s in (49, 49 * 2**20, *far) for d in (-1, 0, 1) if 0 <= s + d <= 2**53})
+    want = {
+        boundaries: [1.0 + sum(1 for b in far if b <= t) for t in steps],
+        # phase 2 from 2**31 + 5 on, on its own counter: 0.5 ** ((t - start) // 10**6)
+        phases: [1.0 if t < 2**31 + 5 else 1.0 * 0.5 ** float((t - 2**31 - 5) // 10**6) for t in steps],
+        # spec/expression.md: real(t) / 49 rounded once, then floored; the remainder as four operations
+        floored: [math.floor(float(t) / 49.0) + (float(t) - 49.0 * math.floor(float(t) / 49.0)) / 100.0
+                  for t in steps],
+    }
+    for spec, values in want.items():
+        _, cls = _module(spec)
+        sched = cls(dtype="float64")
+        x = tf.constant(steps, tf.int64)
+        for run in (sched, tf.function(sched), tf.function(sched, jit_compile=True)):
+            assert run(x).numpy().tolist() == values, (spec.name, run)
 
 
 def test_restart_cycles_up_to_2_62_steps():
