@@ -1,5 +1,8 @@
 """Compiled helpers shared by every generated kernel: expression operators, noise, checksums.
 
+They are compiled into each kernel and cached with it (``cache.py`` hashes this file into every kernel's key),
+so a change here is never hidden by machine code cached before it.
+
 The noise generator is spec/noise.md written in 32-bit words held in int64, with each 32x32-bit
 product split in 16-bit halves so that no intermediate leaves int64 (any target can do the same).
 """
@@ -16,7 +19,9 @@ __all__ = ["fdiv", "fmod", "fpow", "fmin", "fmax", "mix32", "uniform", "normal_d
 
 _MASK32 = 0xFFFFFFFF
 _TWO_PI = 2.0 * math.pi
-_OPTS = dict(cache=True, error_model="numpy", nogil=True)
+#: No disk cache of their own: their machine code is linked into each kernel and cached with it, under the kernel's
+#: key, which covers this file's source.
+_OPTS = dict(error_model="numpy", nogil=True)
 #: pi/2 split in two binary64 (Cody-Waite): the high part is pi/2 rounded, the low part what remains.
 _HALF_PI_HI = 1.5707963267948966
 _HALF_PI_LO = 6.123233995736766e-17
