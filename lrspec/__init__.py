@@ -6,7 +6,6 @@
 """
 
 from .diagnostics import Diagnostic, LrspecError
-from .spec import Audit, Spec, load
 
 __version__ = "0.1.0"
 
@@ -14,10 +13,16 @@ __all__ = ["load", "Spec", "Audit", "LrspecError", "Diagnostic", "from_keras", "
            "__version__"]
 
 _IMPORTERS = ("from_keras", "from_torch", "from_timm")
+_SPEC = ("load", "Spec", "Audit")
 
 
 def __getattr__(name: str) -> object:
-    """The importers load on first use, so that ``import lrspec`` stays light."""
+    """The models and importers load on first use, so that ``import lrspec`` stays light (and the ``lrspec``
+    command can take Ctrl-C before anything heavy loads)."""
+    if name in _SPEC:
+        from . import spec
+
+        return getattr(spec, name)
     if name in _IMPORTERS:
         from . import importers
 

@@ -1,7 +1,8 @@
 """Problems found in a document, and how they are shown to a person or a program.
 
 A :class:`Diagnostic` is one problem at one place: ``file:line:col: path.to.field: message``.
-Every user error lrspec reports is a list of them inside an :class:`LrspecError`.
+Every user error lrspec reports is a list of them inside an :class:`LrspecError`; a :class:`SettingError` is one
+about an environment variable. A problem that does not stop the work is a :class:`KernelCacheWarning`.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-__all__ = ["Diagnostic", "LrspecError", "format_path", "render_text", "render_json"]
+__all__ = ["Diagnostic", "LrspecError", "SettingError", "KernelCacheWarning", "format_path", "render_text",
+           "render_json"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,14 @@ class LrspecError(ValueError):
             diagnostics = [diagnostics]
         self.diagnostics: list[Diagnostic] = list(diagnostics)
         super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+class SettingError(LrspecError):
+    """An environment variable has a value that cannot work here; the diagnostic's ``path`` names it."""
+
+
+class KernelCacheWarning(UserWarning):
+    """The kernel cache directory cannot be used; kernels are compiled in memory instead (slower, still exact)."""
 
 
 def format_path(loc: tuple[str | int, ...]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import numbers
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,9 +79,9 @@ class Spec:
         return Spec(document, self.source)
 
     def evaluate(self, steps: Any, dtype: Any = None) -> Any:
-        """lr(t) for an int (a float back), or a range, list or integer array of steps (an array back).
+        """lr(t) for a step (a float back), or a range, list or array of steps (an array of their shape back).
 
-        Steps must be integers with 0 <= t <= 2**53. ``dtype=np.float32`` computes in float64 and stores float32.
+        Steps are integers 0 <= t <= 2**53 (spec/targets.md#inputs). ``dtype=np.float32`` stores float32.
         """
         from .eval import evaluate
 
@@ -91,19 +92,46 @@ class Spec:
         in constant memory (10**9 steps are fine). ``progress(done)`` is called as blocks of steps finish."""
         from .eval import audit
 
-        _check_range(start, stop)
-        return audit(self, start, stop, progress)
+        return audit(self, *_check_range(start, stop), progress)
 
     def __repr__(self) -> str:
         return f"Spec(name={self.name!r}, type={self.document.schedule.type!r})"
 
 
-def _check_range(start: int, stop: int) -> None:
+def _check_range(start: Any, stop: Any) -> tuple[int, int]:
+    bounds = []
     for label, value in (("start", start), ("stop", stop)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise LrspecError(Diagnostic(f"{label} must be an integer, got {value!r}"))
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise LrspecError(Diagnostic(f"{label} must be an integer, got {shown(value)}"))
+        bounds.append(int(value))
+    start, stop = bounds
     if not 0 <= start < stop <= T_MAX + 1:
-        raise LrspecError(Diagnostic(f"need 0 <= start < stop <= 2**53 + 1, got start={start}, stop={stop}"))
+        raise LrspecError(Diagnostic(f"need 0 <= start < stop <= 2**53 + 1, got start={shown(start)}, "
+                                     f"stop={shown(stop)}"))
+    return start, stop
+
+
+def shown(value: Any) -> str:
+    """A number, or the text of one, cut for a message to about 20 characters: ``600``, ``1e+300``,
+    ``1000000000...0000 (401 digits)``, ``'1111111111...11.5' (302 characters)``."""
+    if isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, numbers.Integral):
+        n = int(value)
+        if n.bit_length() > 10000:  # beyond what converting an int to text allows
+            return f"{'a negative' if n < 0 else 'an'} integer of {n.bit_length()} bits"
+        digits = str(abs(n))
+        sign = "-" if n < 0 else ""
+        return str(n) if len(digits) <= 20 else f"{sign}{digits[:10]}...{digits[-4:]} ({len(digits)} digits)"
+    if isinstance(value, numbers.Real):
+        try:
+            return repr(float(value))
+        except OverflowError:
+            return f"a {type(value).__name__} beyond the binary64 range"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 20 else f"{value[:10] + '...' + value[-4:]!r} ({len(value)} characters)"
+    text = repr(value)
+    return text if len(text) <= 20 else f"a value of type {type(value).__name__}"
 
 
 def _looks_like_text(value: str) -> bool:

@@ -2,8 +2,12 @@
 diff and explain schedules, start one from a template, import a Keras config.
 
 Exit status: 0 success; 1 an invalid document, a non-finite audit, a failed conformance check, or a file
-that cannot be read or written; 2 a usage error; 130 interrupted; 141 the reader of standard output went
-away (broken pipe).
+that cannot be read or written; 2 a usage error, or an environment variable that cannot work
+(``NUMBA_THREADING_LAYER`` naming a layer Numba cannot start); 130 interrupted (Ctrl-C, at any point, also
+during a compile); 141 the reader of standard output went away (broken pipe).
+
+A kernel cache directory that cannot be used is one ``lrspec: warning: ...`` line on standard error; the
+command goes on with kernels compiled in memory.
 
 ``lrspec validate`` only parses and checks documents: it never imports numpy, numba or jinja2, so it
 is quick enough for pre-commit hooks and editors. Other commands import what they need lazily.
@@ -12,10 +16,14 @@ is quick enough for pre-commit hooks and editors. Other commands import what the
 from __future__ import annotations
 
 import argparse
+import atexit
+import functools
+import signal
 import sys
+import warnings
 
 from .. import __version__
-from ..diagnostics import LrspecError, render_text
+from ..diagnostics import KernelCacheWarning, LrspecError, SettingError, render_text
 from . import codegen, completion, diff, evaluate, explain, importing, init, plot, validate
 from ._common import (EXIT_BROKEN_PIPE, EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, RAW, Usage,
                       silence_stdout)
@@ -73,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else (EXIT_OK if exc.code is None else EXIT_USAGE)
+    _ignore_interrupts_at_exit()
+    shown = warnings.showwarning
+    warnings.showwarning = _warning_line(shown)
     try:
         return args.run(args)
     except Usage as exc:
@@ -80,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
             args.parser.error(str(exc))
         except SystemExit as stop:
             return stop.code if isinstance(stop.code, int) else EXIT_USAGE
+        return EXIT_USAGE
+    except SettingError as exc:
+        for d in exc.diagnostics:
+            print(f"lrspec: {d.path}: {d.message}" + (f"\n  help: {d.help}" if d.help else ""), file=sys.stderr)
         return EXIT_USAGE
     except LrspecError as exc:
         sys.stdout.flush()
@@ -94,6 +109,25 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # reading standard input, writing standard output
         print(f"lrspec: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_FAIL
+    finally:
+        warnings.showwarning = shown
+
+
+@functools.cache
+def _ignore_interrupts_at_exit() -> None:
+    """Ignore SIGINT once the interpreter exits: the command is over, and CPython restores the default action before
+    tearing its modules down (tenths of a second once Numba has run), where a Ctrl-C would kill it without a word."""
+    atexit.register(signal.signal, signal.SIGINT, signal.SIG_IGN)
+
+
+def _warning_line(shown):
+    """``warnings.showwarning`` that prints lrspec's own warnings as one ``lrspec: warning:`` line."""
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, KernelCacheWarning):
+            print(f"lrspec: warning: {message}", file=sys.stderr)
+        else:
+            shown(message, category, filename, lineno, file, line)
+    return show
 
 
 

@@ -10,6 +10,7 @@ import sys
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..spec import shown
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -41,7 +42,7 @@ def integer(text: str) -> int:
             exact = None
         if exact is not None and exact == exact.to_integral_value():
             return int(exact)
-    raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}")
+    raise argparse.ArgumentTypeError(f"must be an integer, got {shown(text)}")
 
 
 def add_range(p: argparse.ArgumentParser, *, stride: bool) -> None:
@@ -62,20 +63,20 @@ def step_range(args: argparse.Namespace) -> range:
             raise Usage("give --steps N, or --start A --stop B, not both")
         if not 1 <= args.steps <= T_MAX + 1:
             raise Usage(f"--steps must be >= 1 and <= 2**53 + 1 (steps t = 0 .. N-1 with t <= 2**53), "
-                         f"got {args.steps}")
+                         f"got {shown(args.steps)}")
         start, stop = 0, args.steps
     else:
         if args.stop is None:
             raise Usage("give --steps N, or --start A --stop B")
         start, stop = (0 if args.start is None else args.start), args.stop
         if start < 0:
-            raise Usage(f"--start must be >= 0 (steps are 0 <= t <= 2**53), got {start}")
+            raise Usage(f"--start must be >= 0 (steps are 0 <= t <= 2**53), got {shown(start)}")
         if stop > T_MAX + 1:
-            raise Usage(f"--stop must be <= 2**53 + 1 = {T_MAX + 1} (the last step is 2**53), got {stop}")
+            raise Usage(f"--stop must be <= 2**53 + 1 = {T_MAX + 1} (the last step is 2**53), got {shown(stop)}")
         if not start < stop:
-            raise Usage(f"--stop must be greater than --start, got start={start}, stop={stop}")
+            raise Usage(f"--stop must be greater than --start, got start={shown(start)}, stop={shown(stop)}")
     if stride < 1:
-        raise Usage(f"--stride must be >= 1, got {stride}")
+        raise Usage(f"--stride must be >= 1, got {shown(stride)}")
     return range(start, stop, stride)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._common import EXIT_FAIL, EXIT_OK, RAW, Usage, load, out, write_file
+from ..spec import shown
+from ._common import EXIT_FAIL, EXIT_OK, RAW, Usage, integer, load, out, write_file
 
 _GENERATE_EPILOG = """\
 The module imports only the target framework (and numpy or the standard library), never lrspec:
@@ -53,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", metavar="FILE", help="the document ('-' for standard input)")
     p.add_argument("--target", action="append", choices=TARGETS, default=None,
                    help="a target to check (repeatable; default: every installed framework)")
-    p.add_argument("--steps", type=int, default=2000, metavar="N", help="dense steps 0 .. N-1 (default 2000)")
+    p.add_argument("--steps", type=integer, default=2000, metavar="N", help="dense steps 0 .. N-1 (default 2000)")
     p.set_defaults(run=_cmd_conformance, parser=p)
 
 
@@ -75,7 +76,7 @@ def _installed(target: str) -> bool:
 
 def _cmd_conformance(args: argparse.Namespace) -> int:
     if args.steps < 1:
-        raise Usage(f"--steps must be >= 1, got {args.steps}")
+        raise Usage(f"--steps must be >= 1, got {shown(args.steps)}")
     spec = load(args.file)
     targets = args.target or [t for t in TARGETS if _installed(t)]
     missing = [t for t in targets if not _installed(t)]

@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Diagnostic, LrspecError, render_json, render_text
+from ..spec import shown
 from ._common import EXIT_FAIL, EXIT_OK, RAW, T_MAX, Usage, _read_stdin, integer, load, out, write_file
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     if args.check_range is not None and not 0 <= args.check_range <= T_MAX:
-        raise Usage(f"--check-range must be >= 0 and <= 2**53, got {args.check_range}")
+        raise Usage(f"--check-range must be >= 0 and <= 2**53, got {shown(args.check_range)}")
     problems: list[Diagnostic] = []
     for file in args.files:
         try:

@@ -12,6 +12,7 @@ import numpy as np
 from ..diagnostics import Diagnostic, LrspecError
 from ..lower import lower
 from ..model import T_MAX
+from ..spec import shown
 from .cache import load_kernel
 from .source import kernel_data, kernel_source
 
@@ -40,7 +41,8 @@ class _Bound:
         self.data = data
 
     def __getattr__(self, name: str) -> Any:
-        return _BoundFunction(getattr(self.module, name), self.data)
+        value = getattr(self.module, name)
+        return _BoundFunction(value, self.data) if callable(value) else value
 
 
 class _BoundFunction:
@@ -59,8 +61,9 @@ class _BoundFunction:
 
 
 def kernel_for(spec: Spec) -> _Bound:
-    """The compiled kernel of ``spec``'s structure (cached on disk, imported once per process), bound to its
-    numbers."""
+    """The compiled kernel of ``spec``'s structure, bound to its numbers: generated, cached on disk (in memory when
+    the cache directory cannot be used, with a :class:`~lrspec.diagnostics.KernelCacheWarning`), imported once
+    per process."""
     kernel = spec.__dict__.get("_kernel")
     if kernel is None:
         plan = lower(spec.document, momentum=False)
@@ -73,39 +76,48 @@ def _bad_steps(message: str) -> LrspecError:
     return LrspecError(Diagnostic(message, "steps"))
 
 
+def _outside(t: Any) -> LrspecError:
+    return _bad_steps(f"step {shown(t)} is outside the domain 0 <= t <= 2**53")
+
+
 def _as_steps(steps: Any) -> tuple[str, Any]:
-    """Classify and check the steps argument: ('int', t), ('range', range) or ('array', int64 array)."""
+    """Classify and check the steps argument by spec/targets.md#inputs: ('int', t), ('range', range) or
+    ('array', int64 array). Floats holding integers are steps; booleans are not."""
     if isinstance(steps, (bool, np.bool_)):
         raise _bad_steps("steps must be integers, got a boolean")
     if isinstance(steps, (int, np.integer)):
-        t = int(steps)
+        if not 0 <= steps <= T_MAX:
+            raise _outside(steps)
+        return "int", int(steps)
+    if isinstance(steps, (float, np.floating)):
+        t = float(steps)
+        if not t.is_integer():
+            raise _bad_steps(f"steps must be integers, got {shown(t)}")
         if not 0 <= t <= T_MAX:
-            raise _bad_steps(f"step {t} is outside the domain 0 <= t <= 2**53")
-        return "int", t
+            raise _outside(t)
+        return "int", int(t)
     if isinstance(steps, range):
-        if len(steps) and (min(steps[0], steps[-1]) < 0 or max(steps[0], steps[-1]) > T_MAX):
-            raise _bad_steps("steps must lie in 0 <= t <= 2**53")
+        for t in (steps[0], steps[-1]) if len(steps) else ():
+            if not 0 <= t <= T_MAX:
+                raise _outside(t)
         return "range", steps
     arr = np.asarray(steps)
+    if arr.dtype.kind == "b":
+        raise _bad_steps("steps must be integers, got booleans")
     if arr.size == 0:
         return "array", np.empty(arr.shape, dtype=np.int64)
-    if arr.dtype.kind == "f":
-        if not np.all(np.isfinite(arr)) or not np.all(arr == np.floor(arr)):
-            raise _bad_steps("steps must be integers")
-        if arr.min() < 0 or arr.max() > T_MAX:
-            raise _bad_steps("steps must lie in 0 <= t <= 2**53")
-        arr = arr.astype(np.int64)
-    elif arr.dtype.kind in "iu":
-        if arr.min() < 0 or arr.max() > T_MAX:
-            raise _bad_steps("steps must lie in 0 <= t <= 2**53")
-        arr = arr.astype(np.int64)
-    else:
+    if arr.dtype.kind not in "fiu":
         raise _bad_steps(f"steps must be integers, got an array of {arr.dtype}")
-    return "array", arr
+    if arr.dtype.kind == "f" and not (np.all(np.isfinite(arr)) and np.all(arr == np.floor(arr))):
+        bad = ~np.isfinite(arr) | (arr != np.floor(arr))
+        raise _bad_steps(f"steps must be integers, got {shown(arr[bad].flat[0])}")
+    if arr.min() < 0 or arr.max() > T_MAX:
+        raise _outside(arr[(arr < 0) | (arr > T_MAX)].flat[0])
+    return "array", arr.astype(np.int64)
 
 
 def evaluate(spec: Spec, steps: Any, dtype: Any = None) -> Any:
-    """lr at each step: a float for an int, else an array shaped like ``steps``."""
+    """lr at each step: a float for a scalar step, else an array shaped like ``steps``."""
     out_dtype = np.dtype(np.float64 if dtype is None else dtype)
     if out_dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
         raise LrspecError(Diagnostic(f"dtype must be float64 or float32, got {out_dtype}", "dtype"))
@@ -175,7 +187,8 @@ def audit(spec: Spec, start: int, stop: int, progress: Callable[[int], None] | N
 
 
 def warmup() -> None:
-    """Compile the shared helpers on a tiny schedule so later first calls only compile their own kernel."""
+    """Compile the shared helpers (in memory, once per process) and a tiny kernel, so that later first calls in
+    this process only compile or load their own kernel."""
     from ..spec import load
 
     load({"lrspec": 1, "schedule": {"type": "constant", "lr": 0.0,

@@ -1,5 +1,8 @@
 """Compiled helpers shared by every generated kernel: expression operators, noise, checksums.
 
+They are compiled into each kernel and cached with it (``cache.py`` hashes this file into every kernel's key),
+so a change here is never hidden by machine code cached before it.
+
 The noise generator is spec/noise.md written in 32-bit words held in int64, with each 32x32-bit
 product split in 16-bit halves so that no intermediate leaves int64 (any target can do the same).
 """
@@ -11,12 +14,13 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["fdiv", "fmod", "fpow", "fmin", "fmax", "mix32", "uniform", "normal_draw", "noise_draw", "checksum_term",
+__all__ = ["fdiv", "fmod", "fpow", "fmin", "fmax", "mix32", "uniform", "checksum_term",
            "cos_half_turn"]
 
 _MASK32 = 0xFFFFFFFF
-_TWO_PI = 2.0 * math.pi
-_OPTS = dict(cache=True, error_model="numpy", nogil=True)
+#: No disk cache of their own: their machine code is linked into each kernel and cached with it, under the kernel's
+#: key, which covers this file's source.
+_OPTS = dict(error_model="numpy", nogil=True)
 #: pi/2 split in two binary64 (Cody-Waite): the high part is pi/2 rounded, the low part what remains.
 _HALF_PI_HI = 1.5707963267948966
 _HALF_PI_LO = 6.123233995736766e-17
@@ -94,30 +98,6 @@ def uniform(seed: int, t: int, k: int) -> float:
     h = mix32(h ^ (t & _MASK32))
     h = mix32(h ^ ((k * 0x85EBCA6B + 0x68E31DA4) & _MASK32))
     return (float(h >> 9) + 0.5) * 1.1920928955078125e-07
-
-
-@njit(**_OPTS)
-def normal_draw(seed: int, t: int, std: float, pct: float) -> float:
-    """std * N(0, 1) by Box-Muller, redrawn while |z| >= pct (pct <= 0: no bound); 0 after 64 attempts."""
-    for a in range(64):
-        u1 = uniform(seed, t, 2 * a)
-        u2 = uniform(seed, t, 2 * a + 1)
-        z = std * math.sqrt(-2.0 * math.log(u1)) * math.cos(_TWO_PI * u2)
-        if pct <= 0.0 or abs(z) < pct:
-            return z
-    return 0.0
-
-
-@njit(**_OPTS)
-def noise_draw(seed: int, t: int, uniform_dist: bool, std: float, pct: float, decay: float) -> float:
-    """The noise term n(t) of spec/noise.md before it is applied multiplicatively or additively."""
-    if uniform_dist:
-        z = pct * (2.0 * uniform(seed, t, 0) - 1.0)
-    else:
-        z = normal_draw(seed, t, std, pct)
-    if decay != 0.0:
-        z = z * (1.0 + float(t)) ** (-decay / 2.0)
-    return z
 
 
 @njit(**_OPTS)

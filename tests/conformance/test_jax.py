@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -143,7 +144,7 @@ def test_outside_the_domain_is_nan_and_float_counts_are_refused():
     assert np.isnan(out[:2]).all() and np.isfinite(out[2:]).all()
     # a traced count beyond the int32 domain of the default mode: NaN; a concrete one: a clear error
     assert np.isnan(float(jax.jit(module.schedule)(jnp.asarray(2**31, dtype=jnp.uint32))))
-    with pytest.raises(ValueError, match=r"step 2147483648 is beyond 2\*\*31 - 1.*jax_enable_x64"):
+    with pytest.raises(ValueError, match=r"count 2147483648 is outside the domain 0 <= count <= 2\*\*31 - 1.*jax_enable_x64"):
         module.schedule(np.uint32(2**31))
     for bad in (1.5, np.float32(2.0), jnp.asarray([1.0, 2.0])):
         with pytest.raises(TypeError, match="integer"):
@@ -161,14 +162,14 @@ def test_concrete_counts_are_checked_before_jax_could_wrap_them():
     assert int(jnp.asarray(np.int64(2**32 + 600))) == 600
     assert int(jnp.asarray(np.uint64(2**63))) == 0
     for count in (np.int64(2**32 + 600), 2**32 + 600, np.uint64(2**31), [5, 2**31], np.array([2**40], np.int64)):
-        with pytest.raises(ValueError, match=r"beyond 2\*\*31 - 1.*jax_enable_x64"):
+        with pytest.raises(ValueError, match=r"outside the domain 0 <= count <= 2\*\*31 - 1.*jax_enable_x64"):
             module.schedule(count)
-    with pytest.raises(ValueError, match="step 4294967896"):
+    with pytest.raises(ValueError, match="count 4294967896"):
         module.schedule(np.int64(2**32 + 600))
-    # beyond the domain of every mode, or negative: NaN, never the rate of another step
+    # beyond the domain of every mode, or negative: an error, never the rate of another step
     for count in (np.uint64(2**63), np.int64(-(2**40)), -1, 2**70, np.uint64(2**64 - 1)):
-        out = module.schedule(count)
-        assert out.shape == () and np.isnan(float(out))
+        with pytest.raises(ValueError, match="outside the domain"):
+            module.schedule(count)
     # booleans are refused everywhere; NumPy integers of every width are accepted; a scalar gives a scalar
     for flag in (True, np.bool_(False), np.array([True]), jnp.asarray(True), [True, False]):
         with pytest.raises(TypeError, match="integer"):
@@ -195,7 +196,11 @@ _X64_COUNTS = textwrap.dedent("""
     for name, count in [("int64 2**32 + 600", np.int64(2**32 + 600)), ("uint64 2**53", np.uint64(2**53)),
                         ("int 2**53 + 1", 2**53 + 1), ("uint64 2**63", np.uint64(2**63)), ("int 2**70", 2**70),
                         ("int -1", -1)]:
-        value = module.schedule(count)
+        try:
+            value = module.schedule(count)
+        except ValueError as exc:
+            out[name] = "outside the domain" if "outside the domain 0 <= count <= 2**53" in str(exc) else str(exc)
+            continue
         out[name] = [float(value), str(value.dtype), list(value.shape)]
     try:
         module.schedule(True)
@@ -216,7 +221,7 @@ def test_concrete_counts_with_x64_reach_2_pow_53():
     assert out["int64 2**32 + 600"] == [0.3, "float64", []]
     assert out["uint64 2**53"] == [0.3, "float64", []]
     for name in ("int 2**53 + 1", "uint64 2**63", "int 2**70", "int -1"):
-        assert np.isnan(out[name][0]) and out[name][1:] == ["float64", []], name
+        assert out[name] == "outside the domain", name
     assert "integer" in out["bool"]
 
 
@@ -309,3 +314,78 @@ def test_x64_float64_up_to_2_pow_53():
         assert precision == "float64", name
         assert passed, f"{name}: {detail}"
         assert count > 2000 + len(extra)  # includes 2**53
+
+
+#: Counts given as Python or NumPy integers, each evaluated in a fresh process with x64 off and with it on.
+_CONCRETE_SCRIPT = textwrap.dedent("""
+    import json, sys
+    import jax, numpy as np, lrspec
+    from lrspec.codegen import generate
+    from lrspec.conformance import import_generated
+    module = import_generated(generate(lrspec.load(json.loads(sys.argv[1])), "jax"), "gen_jax_concrete")
+    counts = {"int 600": 600, "int64 600": np.int64(600), "uint64 600": np.uint64(600),
+              "int32 2**31-1": np.int32(2**31 - 1), "int64 2**32+600": np.int64(2**32 + 600),
+              "int 2**32+600": 2**32 + 600, "uint32 2**31": np.uint32(2**31), "uint64 2**63": np.uint64(2**63),
+              "int64 array": np.array([600, 2**32 + 600], dtype=np.int64), "int64 2**53": np.int64(2**53),
+              "int 2**53+1": 2**53 + 1, "int64 -1": np.int64(-1), "int 10**400": 10**400}
+    out = {"x64": jax.config.read("jax_enable_x64")}
+    for name, count in counts.items():
+        try:
+            out[name] = ["value", np.asarray(module.schedule(count), dtype=np.float64).tolist()]
+        except Exception as exc:
+            out[name] = ["error", type(exc).__name__, str(exc)]
+    print(json.dumps(out))
+""")
+
+
+def _concrete_counts(x64: bool) -> dict:
+    """schedule(count) for each count of _CONCRETE_SCRIPT, in a process with jax_enable_x64 set as given."""
+    document = {"lrspec": 1, "name": "concrete", "schedule": {"type": "cosine", "initial_lr": 0.1,
+                                                              "decay_steps": 2**33}}
+    env = {**os.environ, "JAX_ENABLE_X64": "1" if x64 else "0"}
+    run = subprocess.run([sys.executable, "-c", _CONCRETE_SCRIPT, json.dumps(document)], env=env,
+                         capture_output=True, text=True, timeout=600, cwd=str(Path(__file__).resolve().parents[2]))
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert out.pop("x64") is x64
+    return out
+
+
+def _cosine(t: int) -> float:
+    """spec/types/cosine.md with final_lr 0 and H = 2**33: 0 + 0.1 * (0.5 * (1 + cos((pi * t) / H)))."""
+    return 0.0 + 0.1 * (0.5 * (1.0 + math.cos((math.pi * min(t, 2**33)) / 2**33)))
+
+
+def test_numpy_int64_counts_are_not_wrapped_with_x64_off():
+    out = _concrete_counts(x64=False)
+    for name, t in (("int 600", 600), ("int64 600", 600), ("uint64 600", 600), ("int32 2**31-1", 2**31 - 1)):
+        assert out[name][0] == "value", (name, out[name])
+        assert out[name][1] == pytest.approx(_cosine(t), rel=0, abs=2e-8 + 1e-6 * _cosine(t)), name
+    for name, shown in (("int64 2**32+600", "4294967896"), ("int 2**32+600", "4294967896"),
+                        ("uint32 2**31", "2147483648"), ("int64 array", "4294967896"),
+                        ("int64 2**53", "9007199254740992")):
+        kind, error, message = out[name]
+        assert (kind, error) == ("error", "ValueError"), (name, out[name])
+        assert f"count {shown} is outside the domain 0 <= count <= 2**31 - 1" in message, message
+        assert 'jax.config.update("jax_enable_x64", True)' in message, message
+    for name, shown in (("uint64 2**63", "9223372036854775808"), ("int 2**53+1", "9007199254740993"),
+                        ("int64 -1", "-1"), ("int 10**400", "1000000000...0000 (401 digits)")):
+        kind, error, message = out[name]
+        assert (kind, error) == ("error", "ValueError"), (name, out[name])
+        assert message.startswith(f"count {shown} is outside the domain 0 <= count <= 2**31 - 1"), message
+        assert "jax_enable_x64" not in message  # x64 would not help
+
+
+def test_numpy_64_bit_counts_with_x64_on():
+    out = _concrete_counts(x64=True)
+    for name, t in (("int 600", 600), ("int64 600", 600), ("uint64 600", 600), ("int64 2**32+600", 2**32 + 600),
+                    ("int 2**32+600", 2**32 + 600), ("uint32 2**31", 2**31), ("int64 2**53", 2**53)):
+        assert out[name][0] == "value", (name, out[name])
+        assert out[name][1] == pytest.approx(_cosine(t), rel=1e-12, abs=1e-13), name
+    assert out["int64 array"][0] == "value"
+    assert out["int64 array"][1] == pytest.approx([_cosine(600), _cosine(2**32 + 600)], rel=1e-12)
+    for name, shown in (("uint64 2**63", "9223372036854775808"), ("int 2**53+1", "9007199254740993"),
+                        ("int64 -1", "-1"), ("int 10**400", "1000000000...0000 (401 digits)")):
+        kind, error, message = out[name]
+        assert (kind, error) == ("error", "ValueError"), (name, out[name])
+        assert message == f"count {shown} is outside the domain 0 <= count <= 2**53", message
