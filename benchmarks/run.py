@@ -44,6 +44,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--vector-budget", type=float, default=180.0,
                    help="seconds any other method may take at one size, estimated from the size below it")
     p.add_argument("--no-cli", action="store_true", help="skip the lrspec validate/eval and torch step() timings")
+    p.add_argument("--generated-steps", type=_size, default=10**7,
+                   help="steps of the generated-code rows (benchmarks/generated.py); 0 skips them")
     p.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     return p.parse_args(argv)
 
@@ -225,6 +227,13 @@ def main(argv: list[str] | None = None) -> int:
     if steps:
         text += [f"- torch `step()`: generated scheduler {steps['generated']:.1f} µs, "
                  f"`CosineAnnealingLR` {steps['CosineAnnealingLR']:.1f} µs", ""]
+    if args.generated_steps:
+        from generated import rows
+
+        text += [f"## Generated code against the libraries, N = {args.generated_steps:.0e}", "",
+                 "Each side in a fresh process, median of the repetitions after a warm-up; memory is the growth of the "
+                 "peak resident size during the timed calls ([generated.py](generated.py)).", "",
+                 *rows(args.generated_steps, args.reps), ""]
     args.out.write_text("\n".join(text), encoding="utf-8")
     print(f"wrote {args.out}")
     return 0

@@ -1,7 +1,7 @@
-"""The one Jinja environment of lrspec: templates from ``codegen_templates/``, strict, with literal filters.
+"""The one Jinja environment of lrspec: templates from ``codegen_templates/``, strict.
 
-Templates see the plan and these filters only; every number reaches the output through ``num``
-(``repr`` of a binary64) or ``int``, every expression through ``expr`` (rendered from its tree).
+Templates receive text their target's emitter has rendered from the lowered plan (numbers written with ``repr``
+of a binary64, expressions from their tree), never a document's own text.
 """
 
 from __future__ import annotations
@@ -13,30 +13,9 @@ from typing import Any
 
 import jinja2
 
-from ..expr import Expr
-from ..expr.dialects import DIALECTS
-from ..expr.render import render
 from .layout import layout
 
-__all__ = ["environment", "num", "templates"]
-
-
-def num(value: float) -> str:
-    """A binary64 literal that reads back to exactly ``value`` (negative values parenthesised)."""
-    text = repr(float(value))
-    if text in ("inf", "-inf", "nan"):
-        raise ValueError(f"non-finite literal {text} cannot be generated")
-    return f"({text})" if text.startswith("-") else text
-
-
-def integer(value: int) -> str:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected an integer, got {value!r}")
-    return str(value)
-
-
-def _expr(tree: Expr, dialect: str) -> str:
-    return render(tree, DIALECTS[dialect])
+__all__ = ["environment", "render_template", "templates"]
 
 
 def templates() -> Traversable:
@@ -60,17 +39,8 @@ class _ResourceLoader(jinja2.BaseLoader):
 
 @functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=_ResourceLoader(templates()),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(num=num, int=integer, expr=_expr)
-    env.globals.update(isinstance=isinstance, str=str, len=len, enumerate=enumerate, zip=zip)
-    return env
+    return jinja2.Environment(loader=_ResourceLoader(templates()), undefined=jinja2.StrictUndefined,
+                              autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
 def render_template(name: str, **context: Any) -> str:

@@ -34,7 +34,8 @@ def test_suite_runs_on_tiny_sizes(tmp_path: Path) -> None:
     out = tmp_path / "RESULTS.md"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     subprocess.run([sys.executable, str(BENCH / "run.py"), "--specs", "restarts", "--sizes", "1000", "3000",
-                    "--audit-sizes", "5000", "--reps", "1", "--budget", "5", "--no-cli", "--out", str(out)],
+                    "--audit-sizes", "5000", "--reps", "1", "--budget", "5", "--no-cli", "--generated-steps", "0",
+                    "--out", str(out)],
                    check=True, env=env, capture_output=True, text=True, timeout=300)
     text = out.read_text(encoding="utf-8")
     for row in ("| lrspec kernel | float64 |", "| lrspec kernel | float32 |", "| numpy closed form |",
@@ -44,3 +45,15 @@ def test_suite_runs_on_tiny_sizes(tmp_path: Path) -> None:
                  "torch nearest", "timm nearest"):
         assert f"| {peer}" in text or f"- {peer}" in text, peer  # a row, or a note saying why it did not run
     assert "## Targets" in text and "load average" in text
+
+
+def test_generated_rows_run_and_tell_same_rates_from_other_rates():
+    """benchmarks/generated.py on a small N (the kernel's rows; the TF and JAX sides are the same code paths as
+    the conformance tests against Keras and optax): each side runs, and the check of same rates has teeth."""
+    from generated import NOISY, QUIET, _agree, _side
+
+    n = 20_000
+    noisy, quiet = _side("kernel", NOISY, n, 1), _side("kernel", QUIET, n, 1)
+    assert _agree(quiet, _side("kernel", QUIET, n, 1))
+    assert not _agree(noisy, quiet)
+    assert noisy["seconds"] > 0 and quiet["seconds"] > 0

@@ -37,6 +37,15 @@ def _doc(x: float) -> str:
     return f"lrspec: 1\nschedule: {{type: polynomial, initial_lr: {x!r}, end_lr: 0.5, decay_steps: 4, power: 1}}\n"
 
 
+def _line(sign: str) -> str:
+    return f"lrspec: 1\nschedule: {{type: expression, expr: '1 {sign} t / 8'}}\n"
+
+
+def _line_values(sign: str) -> list[float]:
+    """1 + t / 8 or 1 - t / 8 for t = 0..5, by hand."""
+    return [1.0 + t / 8 if sign == "+" else 1.0 - t / 8 for t in range(6)]
+
+
 def _expected(x: float) -> list[float]:
     """lr(t) for t = 0..5, by hand."""
     return [x, (x - 0.5) * 0.75 + 0.5, (x - 0.5) * 0.5 + 0.5, (x - 0.5) * 0.25 + 0.5, 0.5, 0.5]
@@ -67,14 +76,15 @@ def _probe(cache: Path, *docs: Path, **kwargs) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def warm():
-    """A cache directory warmed by root (umask 022) with documents a (x = 1) and b (x = 1.125): same structure,
-    so their kernels have the same functions on the same lines. Everything is readable by other users."""
+    """A cache directory warmed by root (umask 022) with documents a and b: two expressions that differ in one
+    operator, so their kernels differ but have the same functions on the same lines. Everything is readable by
+    other users."""
     base = Path(tempfile.mkdtemp(prefix="lrspec-warm-"))
     try:
         base.chmod(0o755)
         docs = {"a": base / "a.yaml", "b": base / "b.yaml"}
-        docs["a"].write_text(_doc(1.0))
-        docs["b"].write_text(_doc(1.125))
+        docs["a"].write_text(_line("+"))
+        docs["b"].write_text(_line("-"))
         for path in docs.values():
             path.chmod(0o644)
         run = _probe(base / "cache", docs["a"], docs["b"], umask=0o022)
@@ -160,7 +170,7 @@ def test_another_kernels_machine_code_is_never_run(tmp_path, warm, loaded_first)
     run = _probe(cache, *([docs["a"]] if loaded_first else []), docs["b"])
     assert run.returncode == 0, run.stderr[-3000:]
     assert "ModuleNotFoundError" not in run.stderr
-    assert json.loads(run.stdout)[-1]["values"] == _expected(1.125)
+    assert json.loads(run.stdout)[-1]["values"] == _line_values("-")
 
 
 def _as_nobody(argv: list[str], staging: Path) -> list[str]:
@@ -199,7 +209,7 @@ def test_another_user_reads_a_cache_warmed_by_root(warm, tmp_path):
         assert run.returncode == 0, run.stderr[-3000:]
         assert run.stderr == ""
         a, b = json.loads(run.stdout)
-        assert (a["values"], b["values"]) == (_expected(1.0), _expected(1.125))
+        assert (a["values"], b["values"]) == (_line_values("+"), _line_values("-"))
         assert (a["hits"], a["misses"], b["hits"], b["misses"]) == (1, 0, 1, 0)  # nothing compiled again
         assert not list(home.iterdir())
     finally:
@@ -260,17 +270,26 @@ def _unusable(kind: str, tmp_path: Path):
 UNUSABLE = ["read-only", "full", "nearly-full", "file", "dangling-symlink", "symlink-loop"]
 
 
+def _doc_of_its_own(x: float, k: int) -> str:
+    """_doc(x) as the first phase of a sequence with k more phases: a structure, so a kernel, no other test
+    loads (kernels are shared by documents that differ only in numbers)."""
+    tail = ", ".join(["{type: constant, lr: 1.0, steps: 10}"] * (k - 1) + ["{type: constant, lr: 1.0}"])
+    return (f"lrspec: 1\nschedule: {{type: sequence, phases: [{{type: polynomial, initial_lr: {x!r}, end_lr: 0.5, "
+            f"decay_steps: 4, power: 1, steps: 1000}}, {tail}]}}\n")
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small or read-only tmpfs needs root")
 @pytest.mark.parametrize("kind", UNUSABLE)
 def test_an_unusable_cache_directory_is_one_warning(tmp_path, monkeypatch, kind):
-    x = 2.0 + UNUSABLE.index(kind) / 8  # a kernel of its own per case: compiled here, not found loaded
+    x = 2.0 + UNUSABLE.index(kind) / 8
+    document = _doc_of_its_own(x, 3 + UNUSABLE.index(kind))  # compiled here, not found loaded
     with _unusable(kind, tmp_path) as cache:
         monkeypatch.setenv("LRSPEC_CACHE_DIR", str(cache))
-        spec = lrspec.load(_doc(x))
+        spec = lrspec.load(document)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             values = spec.evaluate(range(6)).tolist()
-            again = lrspec.load(_doc(x)).evaluate(range(6)).tolist()
+            again = lrspec.load(document).evaluate(range(6)).tolist()
     assert values == again == _expected(x)
     from lrspec.diagnostics import KernelCacheWarning
 
