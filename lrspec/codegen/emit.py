@@ -11,7 +11,7 @@ from ..expr.render import Dialect, render
 from ..formula import Guard, Let
 from ..lower import Function
 
-__all__ = ["emit_function", "emit_functions"]
+__all__ = ["emit_function", "emit_functions", "helpers_needed"]
 
 
 def emit_function(f: Function, dialect: Dialect, *, extra_args: tuple[str, ...] = (), decorator: str | None = None,
@@ -41,3 +41,15 @@ def emit_function(f: Function, dialect: Dialect, *, extra_args: tuple[str, ...] 
 
 def emit_functions(functions: tuple[Function, ...], dialect: Dialect, **options: object) -> list[str]:
     return [emit_function(f, dialect, **options) for f in functions]  # type: ignore[arg-type]
+
+
+def helpers_needed(names: set[str], needs: dict[str, tuple[str, ...]]) -> list[str]:
+    """``names`` and every helper they call, transitively (``needs``: helper -> the helpers it calls), sorted."""
+    out: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name not in out:
+            out.add(name)
+            todo.extend(needs.get(name, ()))
+    return sorted(out)

@@ -14,7 +14,7 @@ from ..expr.render import _ATOM, Dialect, number
 from ..expr.tree import Apply, Expr, Gather, IntParam, Param, Table
 from ..formula import Let
 from ..lower import Function, Plan, walk
-from .emit import emit_function
+from .emit import emit_function, helpers_needed
 from .lines import WIDTH, lay_out
 from .tf_prepare import COUNTER, DIV, F64, FMOD, I64, POLYVAL, POW, POWERS, count_index, prepare, trees
 
@@ -129,14 +129,7 @@ def _offset(text: str, k: int) -> str:
 # ---- the module
 
 def _closure(names: set[str]) -> list[str]:
-    out: set[str] = set()
-    todo = list(names)
-    while todo:
-        name = todo.pop()
-        if name not in out:
-            out.add(name)
-            todo.extend(_NEEDS.get(name, ()))
-    return sorted(out)
+    return helpers_needed(names, _NEEDS)
 
 
 def _reachable(plan: Plan, entry: str) -> list[Function]:

@@ -8,7 +8,7 @@ from ..expr.dialects import PythonDialect
 from ..expr.render import number
 from ..expr.tree import IntParam, Param
 from ..lower import Plan
-from .emit import emit_function
+from .emit import emit_function, helpers_needed
 
 __all__ = ["context"]
 
@@ -19,14 +19,7 @@ _NEEDS = {"_fdiv": ("_floor", "_div"), "_fmod": ("_floor", "_div"), "_log": ("_l
 
 
 def _closure(names: set[str]) -> list[str]:
-    out: set[str] = set()
-    todo = list(names)
-    while todo:
-        name = todo.pop()
-        if name not in out:
-            out.add(name)
-            todo.extend(_NEEDS.get(name, ()))
-    return sorted(out)
+    return helpers_needed(names, _NEEDS)
 
 
 def constants(plan: Plan) -> list[str]:

@@ -42,6 +42,11 @@ def formula(n: Cosine, s: Scope):
     c = s.let("c", 0.5 * (1.0 + cos(th)))
     if n.exponent != 1.0:  # a structural choice: the power is left out where it is the identity
         c = s.let("c", c ** s.num("exponent", n.exponent))
+    return _between_the_ends(n, s, c)
+
+
+def _between_the_ends(n: Cosine, s: Scope, c):
+    """The rate for the cosine factor c: from initial_lr down to initial_lr * alpha, or to final_lr."""
     initial = s.num("initial_lr", n.initial_lr)
     if n.alpha is not None:
         alpha = s.num("alpha", n.alpha)
@@ -58,12 +63,7 @@ def fast(n: Cosine, s: Scope):
     w = s.let("w", PI / real(h))
     th = s.let("th", real(imin(t, h)) * w)
     c = s.let("c", 0.5 * (1.0 + Call("cos_half_turn", (th,), ieee=False)))
-    initial = s.num("initial_lr", n.initial_lr)
-    if n.alpha is not None:
-        alpha = s.num("alpha", n.alpha)
-        return initial * ((1.0 - alpha) * c + alpha)
-    final = s.num("final_lr", n.final_lr or 0.0)
-    return final + (initial - final) * c
+    return _between_the_ends(n, s, c)
 
 
 def floor(n: Cosine) -> float:
