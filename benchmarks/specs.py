@@ -10,8 +10,6 @@ them, in blocks of ``BLOCK`` steps so that memory stays bounded at 10**8 steps.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 __all__ = ["SPECS", "NUMPY", "cycle_starts"]

@@ -16,7 +16,7 @@ from . import layers
 from .expand import expand
 from .expr.tree import (Apply, Binary, Call, Compare, Count, Expr, Gather, IntOp, IntParam, Param, Table, ToReal,
                         Unary, Where)
-from .formula import Guard, Let, Names, Scope, h, t
+from .formula import Guard, Let, Names, Scope, h
 from .model import Document, NodeBase
 from .model.modifiers import cycle_starts
 from .noise import NORMAL_QUANTILE, normal

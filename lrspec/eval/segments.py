@@ -90,7 +90,7 @@ def _per_cycle(f: Function, period: Expr) -> set[str]:
 
 
 def _is_child(parent: Expr, node: Expr) -> bool:
-    from dataclasses import fields, is_dataclass
+    from dataclasses import fields
 
     for fld in fields(parent):  # type: ignore[arg-type]
         value = getattr(parent, fld.name)
