@@ -72,14 +72,14 @@ def fmax(a: float, b: float) -> float:
     return a if a >= b else b
 
 
-@njit(**_OPTS)
+@njit(inline="always", **_OPTS)
 def _mul32(x: int, c: int) -> int:
     lo = x * (c & 0xFFFF)
     hi = ((x * (c >> 16)) & 0xFFFF) << 16
     return (lo + hi) & _MASK32
 
 
-@njit(**_OPTS)
+@njit(inline="always", **_OPTS)
 def mix32(x: int) -> int:
     """The 32-bit finaliser of spec/noise.md."""
     x ^= x >> 16
@@ -90,7 +90,7 @@ def mix32(x: int) -> int:
     return x
 
 
-@njit(**_OPTS)
+@njit(inline="always", **_OPTS)
 def uniform(seed: int, t: int, k: int) -> float:
     """U(seed, t, k) in (0, 1): one of 2**23 values (j + 0.5) * 2**-23, keyed by seed, step and draw index."""
     h = mix32(seed ^ 0x9E3779B9)
