@@ -68,16 +68,21 @@ def _install(tmp_path: Path, what: str, wheel: Path) -> tuple[Path, dict[str, st
     return bindir, env
 
 
-def test_every_command_works_from_the_wheel(tmp_path, wheel):
-    bindir, env = _install(tmp_path, "wheel", wheel)
+def _installed(tmp_path: Path, what: str, wheel: Path) -> tuple[list[str], str, Path, dict[str, str]]:
+    """(the lrspec command, the python, a work directory outside the repository holding s.yaml, the environment)
+    of a fresh install, checked to import lrspec from the new virtualenv."""
+    bindir, env = _install(tmp_path, what, wheel)
     work = tmp_path / "work"
     work.mkdir()
     shutil.copy(EXAMPLE, work / "s.yaml")
-    lrspec = [str(bindir / "lrspec")]
     python = str(bindir / "python")
-
     where = _run([python, "-c", "import lrspec; print(lrspec.__file__)"], work, env).stdout.strip()
     assert where.startswith(str(tmp_path / "venv")), where
+    return [str(bindir / "lrspec")], python, work, env
+
+
+def test_every_command_works_from_the_wheel(tmp_path, wheel):
+    lrspec, python, work, env = _installed(tmp_path, "wheel", wheel)
 
     _run(lrspec + ["validate", "s.yaml"], work, env)
     rows = _run(lrspec + ["eval", "s.yaml", "--start", "0", "--stop", "2000", "--stride", "938"], work, env).stdout
@@ -110,13 +115,7 @@ def test_every_command_works_from_the_wheel(tmp_path, wheel):
 
 def test_pip_install_of_the_source_tree_evaluates_and_generates(tmp_path, wheel):
     """``pip install .`` builds the same wheel as above; a few commands show the install is whole."""
-    bindir, env = _install(tmp_path, "pip install .", wheel)
-    work = tmp_path / "work"
-    work.mkdir()
-    shutil.copy(EXAMPLE, work / "s.yaml")
-    lrspec = [str(bindir / "lrspec")]
-    where = _run([str(bindir / "python"), "-c", "import lrspec; print(lrspec.__file__)"], work, env).stdout.strip()
-    assert where.startswith(str(tmp_path / "venv")), where
+    lrspec, _, work, env = _installed(tmp_path, "pip install .", wheel)
     values = dict(_rows(_run(lrspec + ["eval", "s.yaml", "--start", "0", "--stop", "2000", "--stride", "938"], work,
                              env).stdout))
     for t, lr in EXPECTED_EVAL:

@@ -234,7 +234,8 @@ def _tmpfs(where: Path, options: str):
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True,
                              text=True)
     if mounted.returncode:
-        pytest.skip(f"mounting a tmpfs is not permitted here: {mounted.stderr.strip()}")
+        pytest.fail(f"a read-only or full cache directory needs a small tmpfs, and mounting one failed: "
+                    f"{mounted.stderr.strip()}")
     try:
         yield where
     finally:
