@@ -57,8 +57,21 @@ def _exprs(f: Function) -> list[Expr]:
     return out + [f.result]
 
 
+def _steps(steps, result: Expr, d: _Hoisted, slot: str, pad: str) -> list[str]:
+    """A function's bindings and early results as the body of a loop that writes ``buf[slot]``, then its result."""
+    lines = []
+    for step in steps:
+        if isinstance(step, Let):
+            lines.append(f"{pad}{step.name} = {render(step.value, d)}")
+        else:
+            lines += [f"{pad}if {render(step.cond, d)}:", f"{pad}    buf[{slot}] = {render(step.value, d)}",
+                      f"{pad}    continue"]
+    return lines + [f"{pad}buf[{slot}] = {render(result, d)}"]
+
+
 def _header(name: str, extra: tuple[str, ...], comment: str) -> list[str]:
-    return [f"# {comment}", "@njit(**_JIT)", f"def _seg{name}(t0, {''.join(a + ', ' for a in extra)}buf, lo, hi, P, I):"]
+    params = ", ".join(("t0", *extra, "buf", "lo", "hi", "P", "I"))
+    return [f"# {comment}", "@njit(**_JIT)", f"def _seg{name}({params}):"]
 
 
 def _preamble(d: _Hoisted, f: Function) -> list[str]:
@@ -106,17 +119,11 @@ def _cycles(f: Function, period: Expr, base: NumbaDialect, comment: str) -> str:
     extra = tuple(a for a in f.args if a != "t")
     n = render(period, d)
     lines = ["_s = t0", "_j = lo", "while _j < hi:", "    t = _s", f"    _m = min(hi - _j, {n} - t % {n})"]
-    inner = ["        t = _s + (_i - _j)"]
-    for step in f.body:
-        if isinstance(step, Let) and step.name in fixed:
-            lines.append(f"    {step.name} = {render(step.value, d)}")
-        elif isinstance(step, Let):
-            inner.append(f"        {step.name} = {render(step.value, d)}")
-        else:
-            inner += [f"        if {render(step.cond, d)}:", f"            buf[_i] = {render(step.value, d)}",
-                      "            continue"]
-    inner.append(f"        buf[_i] = {render(f.result, d)}")
-    lines += ["    for _i in range(_j, _j + _m):", *inner, "    _j += _m", "    _s += _m"]
+    once = [step for step in f.body if isinstance(step, Let) and step.name in fixed]
+    lines += [f"    {step.name} = {render(step.value, d)}" for step in once]
+    per_step = [step for step in f.body if step not in once]
+    lines += ["    for _i in range(_j, _j + _m):", "        t = _s + (_i - _j)",
+              *_steps(per_step, f.result, d, "_i", "        "), "    _j += _m", "    _s += _m"]
     body = _preamble(d, f) + lines
     return "\n".join(_header(f.name, extra, comment) + ["    " + line for line in body])
 
@@ -125,13 +132,7 @@ def _loop(f: Function, base: NumbaDialect, comment: str) -> str:
     """Step by step, the function's body inlined in the loop and its numbers read once."""
     d = _Hoisted(base)
     extra = tuple(a for a in f.args if a != "t")
-    inner = ["    t = t0 + (_j - lo)"]
-    for step in f.body:
-        if isinstance(step, Let):
-            inner.append(f"    {step.name} = {render(step.value, d)}")
-        else:
-            inner += [f"    if {render(step.cond, d)}:", f"        buf[_j] = {render(step.value, d)}", "        continue"]
-    inner.append(f"    buf[_j] = {render(f.result, d)}")
+    inner = ["    t = t0 + (_j - lo)", *_steps(f.body, f.result, d, "_j", "    ")]
     body = _preamble(d, f) + ["for _j in range(lo, hi):"] + inner
     return "\n".join(_header(f.name, extra, comment) + ["    " + line for line in body])
 
@@ -192,13 +193,7 @@ def _post(f: Function, base: NumbaDialect, comment: str) -> str | None:
         return None
     rest = Function(f.name, f.args, f.body[1:], f.result, f.section, f.kind)
     d = _Hoisted(base)
-    inner = ["    t = t0 + (_j - lo)", f"    {first.name} = buf[_j]"]
-    for step in rest.body:
-        if isinstance(step, Let):
-            inner.append(f"    {step.name} = {render(step.value, d)}")
-        else:
-            inner += [f"    if {render(step.cond, d)}:", f"        buf[_j] = {render(step.value, d)}", "        continue"]
-    inner.append(f"    buf[_j] = {render(rest.result, d)}")
+    inner = ["    t = t0 + (_j - lo)", f"    {first.name} = buf[_j]", *_steps(rest.body, rest.result, d, "_j", "    ")]
     body = _preamble(d, rest) + [f"_seg{first.value.func}(t0, buf, lo, hi, P, I)", "for _j in range(lo, hi):"] + inner
     return "\n".join(_header(f.name, (), comment) + ["    " + line for line in body])
 
@@ -231,17 +226,12 @@ def _restarts(f: Function, base: NumbaDialect, plan: Plan, comment: str) -> str:
            render(next(n for n in walk(lets["u"].value) if isinstance(n, IntParam)), d) + " - t")
     lines.append(f"    _m = min(hi - _j, {end})")
     args = [render(a, d) for a in call.args[1:]]
-    lines.append(f"    _seg{call.func}({render(call.args[0], d)}, {''.join(a + ', ' for a in args)}buf, _j, _j + _m, P, I)")
+    call_args = ", ".join((render(call.args[0], d), *args, "buf", "_j", "_j + _m", "P", "I"))
+    lines.append(f"    _seg{call.func}({call_args})")
     if call_name is not None:
         lines.append("    for _q in range(_j, _j + _m):")
         lines.append(f"        {call_name} = buf[_q]")
-        for step in tail:
-            if isinstance(step, Let):
-                lines.append(f"        {step.name} = {render(step.value, d)}")
-            else:
-                lines += [f"        if {render(step.cond, d)}:", f"            buf[_q] = {render(step.value, d)}",
-                          "            continue"]
-        lines.append(f"        buf[_q] = {render(f.result, d)}")
+        lines += _steps(tail, f.result, d, "_q", "        ")
     lines += ["    _j += _m", "    t += _m"]
     body = _preamble(d, f) + lines
     return "\n".join(_header(f.name, (), comment) + ["    " + line for line in body])
