@@ -14,12 +14,12 @@ from functools import cached_property
 
 from . import layers
 from .expand import expand
-from .expr.tree import (Apply, Binary, Call, Compare, Count, Expr, Gather, IntOp, IntParam, Param, Table, ToReal,
-                        Unary, Where)
+from .expr.tree import (Apply, Binary, Call, Compare, Count, Expr, Gather, IntOp, IntParam, Local, Param, Table,
+                        ToReal, Unary, Where, rewrite)
 from .formula import Guard, Let, Names, Scope, h
 from .model import Document, NodeBase
 from .model.modifiers import cycle_starts
-from .noise import NORMAL_QUANTILE, normal
+from .noise import NORMAL_QUANTILE, normal, normal_fast
 from .types import node_type
 
 __all__ = ["Plan", "PlanNode", "Function", "lower", "walk"]
@@ -72,7 +72,8 @@ class Plan:
     functions: tuple[Function, ...]
     momentum: PlanNode | None = None
     fast: dict[str, Function] = field(default_factory=dict)
-    """The reference kernel's fast paths: a core function's name -> its fast formula (types/<type>.py)."""
+    """The reference kernel's fast paths: a function's name -> its fast formula (a core type's, from
+    types/<type>.py, and the normal quantile's, from noise.py)."""
     periods: dict[str, Expr] = field(default_factory=dict)
     """A core function's name -> the length of its cycle, where it has one (the kernel splits runs there)."""
 
@@ -229,21 +230,11 @@ class _Lowering:
 
 def _substitute_h(result: Expr, scope: Scope, fixed: Expr) -> Expr:
     """Replace the horizon argument by the node's fixed horizon in a formula (and its bindings)."""
-    from dataclasses import fields, is_dataclass, replace
-
     def go(node):  # noqa: ANN001, ANN202
-        if node == h:
-            return fixed
-        if isinstance(node, tuple):
-            return tuple(go(x) for x in node)
-        if is_dataclass(node) and not isinstance(node, type):
-            changes = {f.name: go(getattr(node, f.name)) for f in fields(node)
-                       if is_dataclass(getattr(node, f.name)) or isinstance(getattr(node, f.name), tuple)}
-            return replace(node, **changes) if changes else node
-        return node
+        return fixed if isinstance(node, Local) and node == h else None
 
-    scope.body[:] = [go(step) for step in scope.body]
-    return go(result)
+    scope.body[:] = [rewrite(step, go) for step in scope.body]
+    return rewrite(result, go)
 
 
 def lower(document: Document, momentum: bool = True) -> Plan:
@@ -255,8 +246,11 @@ def lower(document: Document, momentum: bool = True) -> Plan:
     extra = state.visit(core.momentum, "MOMENTUM_") if momentum and core.momentum is not None else None
     functions = tuple(state.functions)
     if any(isinstance(n, Apply) and n.func == NORMAL_QUANTILE for n in _nodes(functions)):
-        s = Scope("", state.names)
-        result = normal(s)
+        s, fast = Scope("", state.names), Scope("", state.names)
+        result, fast_result = normal(s), normal_fast(fast)
         functions = (Function(NORMAL_QUANTILE, ("q", "tail"), tuple(s.body), result, "spec/noise.md#normal",
                               "shared"), *functions)
+        state.fast[NORMAL_QUANTILE] = Function(NORMAL_QUANTILE, ("q", "tail"), tuple(fast.body), fast_result,
+                                               "spec/noise.md#normal, fast path (spec/numerics.md#fast-paths)",
+                                               "shared")
     return Plan(root, tuple(state.nodes), functions, extra, state.fast, state.periods)  # type: ignore[arg-type]

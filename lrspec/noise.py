@@ -6,7 +6,7 @@ from __future__ import annotations
 from .expr.tree import Apply, Call, Expr, Int, Local, Num
 from .formula import Scope, le, lt, sqrt, where
 
-__all__ = ["NORMAL_QUANTILE", "normal", "uniform", "standard_normal"]
+__all__ = ["NORMAL_QUANTILE", "normal", "normal_fast", "uniform", "standard_normal"]
 
 #: The shared function of spec/noise.md#normal: the standard normal quantile.
 NORMAL_QUANTILE = "_normal_quantile"
@@ -40,6 +40,19 @@ def normal(s: Scope) -> Expr:
     w = s.let("w", sqrt(-Call("log", (tail,), ieee=False)) - 1.6)
     z = s.let("z", _horner(_C, w) / _horner(_D, w))
     return where(lt(q, 0.0), -z, z)
+
+
+def normal_fast(s: Scope) -> Expr:
+    """The reference kernel's form of :func:`normal` (spec/numerics.md#fast-paths): both regions computed and
+    one selected before a single division, and ln by a polynomial, so that a loop over steps vectorizes.
+    The central region's values are those of :func:`normal` bit for bit; ``-c / d`` is ``-(c / d)``."""
+    q, tail = Local("q"), Local("tail")
+    r = s.let("r", 0.180625 - q * q)
+    a, b = s.let("a", q * _horner(_A, r)), s.let("b", _horner(_B, r))
+    w = s.let("w", sqrt(-Call("log_positive", (tail,), ieee=False)) - 1.6)
+    c, d = s.let("c", _horner(_C, w)), s.let("d", _horner(_D, w))
+    central = le(Call("abs", (q,), ieee=False), 0.425)
+    return where(central, a, where(lt(q, 0.0), -c, c)) / where(central, b, d)
 
 
 def uniform(seed: Expr, counter: Expr) -> Expr:

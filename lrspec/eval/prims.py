@@ -3,8 +3,8 @@
 They are compiled into each kernel and cached with it (``cache.py`` hashes this file into every kernel's key),
 so a change here is never hidden by machine code cached before it.
 
-The noise generator is spec/noise.md written in 32-bit words held in int64, with each 32x32-bit
-product split in 16-bit halves so that no intermediate leaves int64 (any target can do the same).
+The noise generator is spec/noise.md written in 32-bit words held in int64: a product of two words wraps
+modulo 2**64 in int64 (LLVM's ``mul``), and its low 32 bits, which are all the hash keeps, are exact.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["fdiv", "fmod", "fpow", "fmin", "fmax", "mix32", "uniform", "checksum_term",
-           "cos_half_turn"]
+__all__ = ["fdiv", "fmod", "fpow", "fmin", "fmax", "mix32", "uniform", "uniform_key", "uniform_at", "checksum_term",
+           "cos_half_turn", "log_positive"]
 
 _MASK32 = 0xFFFFFFFF
 #: No disk cache of their own: their machine code is linked into each kernel and cached with it, under the kernel's
@@ -36,6 +36,19 @@ _S17 = 1.0 / 355687428096000.0
 _S19 = -1.0 / 121645100408832000.0
 _S21 = 1.0 / 51090942171709440000.0
 _S23 = -1.0 / 25852016738884976640000.0
+#: ln 2 split in two binary64 (fdlibm's ln2_hi, whose last 11 bits are zero so that k * ln2_hi is exact, and ln2_lo).
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+#: fdlibm's e_log.c: R(z) = z * (LG1 + z * (LG2 + ... + z * LG7)) ~ (ln(1 + f) - 2s) / s, s = f / (2 + f), z = s**2.
+_LG1 = 6.666666666666735130e-01
+_LG2 = 3.999999999940941908e-01
+_LG3 = 2.857142874366239149e-01
+_LG4 = 2.222219843214978396e-01
+_LG5 = 1.818357216161805012e-01
+_LG6 = 1.531383769920937332e-01
+_LG7 = 1.479819860511658591e-01
+#: The bits of sqrt(1/2) rounded down: x's exponent is counted from there, so that m lands in [sqrt(1/2), sqrt(2)).
+_SQRT_HALF_BITS = 0x3FE6A09E667F3BCD
 
 
 @njit(**_OPTS)
@@ -74,9 +87,7 @@ def fmax(a: float, b: float) -> float:
 
 @njit(inline="always", **_OPTS)
 def _mul32(x: int, c: int) -> int:
-    lo = x * (c & 0xFFFF)
-    hi = ((x * (c >> 16)) & 0xFFFF) << 16
-    return (lo + hi) & _MASK32
+    return (x * c) & _MASK32
 
 
 @njit(inline="always", **_OPTS)
@@ -91,13 +102,24 @@ def mix32(x: int) -> int:
 
 
 @njit(inline="always", **_OPTS)
-def uniform(seed: int, t: int, k: int) -> float:
-    """U(seed, t, k) in (0, 1): one of 2**23 values (j + 0.5) * 2**-23, keyed by seed, step and draw index."""
-    h = mix32(seed ^ 0x9E3779B9)
-    h = mix32(h ^ (t >> 32))
-    h = mix32(h ^ (t & _MASK32))
+def uniform_key(seed: int, word: int) -> int:
+    """The part of spec/noise.md's hash that depends on the seed and the high word of the step only: the same
+    for 2**32 steps in a row, so a loop over steps computes it once (kernel/segments.py)."""
+    return mix32(mix32(seed ^ 0x9E3779B9) ^ word)
+
+
+@njit(inline="always", **_OPTS)
+def uniform_at(key: int, t: int, k: int) -> float:
+    """U(seed, t, k) from ``key = uniform_key(seed, t >> 32)``."""
+    h = mix32(key ^ (t & _MASK32))
     h = mix32(h ^ ((k * 0x85EBCA6B + 0x68E31DA4) & _MASK32))
     return (float(h >> 9) + 0.5) * 1.1920928955078125e-07
+
+
+@njit(inline="always", **_OPTS)
+def uniform(seed: int, t: int, k: int) -> float:
+    """U(seed, t, k) in (0, 1): one of 2**23 values (j + 0.5) * 2**-23, keyed by seed, step and draw index."""
+    return uniform_at(uniform_key(seed, t >> 32), t, k)
 
 
 @njit(**_OPTS)
@@ -135,3 +157,22 @@ def cos_half_turn(x: float) -> float:
     p = p * z + _S5
     p = p * z + _S3
     return -(y + y * (z * p))
+
+
+@njit(inline="always", **_OPTS)
+def log_positive(x: float) -> float:
+    """ln(x) for a positive normal binary64 x, without branches or calls so that loops over it vectorize
+    (libm's log does not, here).
+
+    The bits of x give x = m * 2**k with m in [sqrt(1/2), sqrt(2)); then ln(m) = 2 atanh(s) with
+    s = (m - 1) / (m + 1), |s| <= 0.172, as 2s + s R(s**2), R fdlibm's minimax polynomial of degree 7
+    (its error is below 2**-58). Within 2 ulp of libm (tests/kernel/test_fast_paths.py).
+    """
+    bits = np.float64(x).view(np.int64)
+    k = (bits - _SQRT_HALF_BITS) >> 52
+    m = np.int64(bits - (k << 52)).view(np.float64)
+    s = (m - 1.0) / (m + 1.0)
+    z = s * s
+    r = z * (_LG1 + z * (_LG2 + z * (_LG3 + z * (_LG4 + z * (_LG5 + z * (_LG6 + z * _LG7))))))
+    e = float(k)
+    return e * _LN2_HI + ((2.0 * s) + (s * r + e * _LN2_LO))

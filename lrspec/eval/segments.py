@@ -3,7 +3,9 @@
 
 A run of steps is split where the function's structure changes (a phase or cycle start, the end of a warm-up),
 so that counter arithmetic happens once per piece and the inner loops read the document's numbers from locals
-that LLVM can keep in registers and vectorize over. Values are those of the scalar functions, except where a
+that LLVM can keep in registers and vectorize over. Every inner loop runs over a view of the buffer indexed from
+0 by ``range(view.shape[0])``: an index Numba cannot prove non-negative costs a wraparound check per access,
+which keeps LLVM from vectorizing the loop. Values are those of the scalar functions, except where a
 type's fast formula applies (``NodeType.fast``, spec/numerics.md#fast-paths).
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from ..expr.dialects import NumbaDialect
 from ..expr.render import render
-from ..expr.tree import Apply, Compare, Expr, IntOp, IntParam, Local, Param, Table
+from ..expr.tree import Apply, Call, Compare, Expr, Int, IntOp, IntParam, Local, Param, Table, rewrite
 from ..formula import Guard, Let
 from ..lower import Function, Plan, walk
 
@@ -57,16 +59,54 @@ def _exprs(f: Function) -> list[Expr]:
     return out + [f.result]
 
 
-def _steps(steps, result: Expr, d: _Hoisted, slot: str, pad: str) -> list[str]:
-    """A function's bindings and early results as the body of a loop that writes ``buf[slot]``, then its result."""
+def _each(lo: str, hi: str, t_first: str | None, body: list[str], pad: str, read: str | None = None) -> list[str]:
+    """A loop over ``buf[lo:hi]`` as the view ``_b``: t runs from ``t_first`` (not bound when None, for a body
+    that does not read it); ``read`` binds the buffer's value."""
+    head = [f"{pad}_b = buf[{lo}:{hi}]", f"{pad}for _i in range(_b.shape[0]):"]
+    head += [f"{pad}    t = {t_first} + _i"] if t_first else []
+    return head + ([f"{pad}    {read} = _b[_i]"] if read else []) + [f"{pad}    {line}" for line in body]
+
+
+def _keyed(steps: tuple, result: Expr) -> tuple[tuple, Expr, list[Expr]]:
+    """Noise draws at t with the part of their hash that depends on the seed and t's high word taken out of the
+    loop: ``uniform(seed, t, k)`` becomes ``uniform_at(_key<n>, t, k)``. Returns the steps, the result and the
+    seeds in key order."""
+    seeds: list[Expr] = []
+
+    def key(node: Expr) -> Expr | None:
+        if not (isinstance(node, Call) and node.func == "uniform" and node.args[1] == _T
+                and isinstance(node.args[0], (Int, IntParam))):
+            return None
+        if node.args[0] not in seeds:
+            seeds.append(node.args[0])
+        return Call("uniform_at", (Local(f"_key{seeds.index(node.args[0])}", integer=True), _T, node.args[2]),
+                    ieee=False)
+
+    return rewrite(steps, key), rewrite(result, key), seeds
+
+
+def _run(lo: str, hi: str, t_first: str, steps: tuple, result: Expr, d: _Hoisted,
+         read: str | None = None) -> list[str]:
+    """``_each`` over a function's steps; where they draw noise, a loop over each stretch of steps that share
+    t's high word, with the draws' keys computed once per stretch."""
+    steps, result, seeds = _keyed(steps, result)
+    if not seeds:
+        return _each(lo, hi, t_first, _steps(steps, result, d), "", read)
+    keys = [f"    _key{n} = uniform_key({render(seed, d)}, _w)" for n, seed in enumerate(seeds)]
+    return [f"_s = {t_first}", f"_j = {lo}", f"while _j < {hi}:", "    _w = _s >> 32",
+            f"    _m = min({hi} - _j, ((_w + 1) << 32) - _s)", *keys,
+            *_each("_j", "_j + _m", "_s", _steps(steps, result, d), "    ", read), "    _j += _m", "    _s += _m"]
+
+
+def _steps(steps, result: Expr, d: _Hoisted) -> list[str]:
+    """A function's bindings and early results as the body of a loop that writes ``_b[_i]``, then its result."""
     lines = []
     for step in steps:
         if isinstance(step, Let):
-            lines.append(f"{pad}{step.name} = {render(step.value, d)}")
+            lines.append(f"{step.name} = {render(step.value, d)}")
         else:
-            lines += [f"{pad}if {render(step.cond, d)}:", f"{pad}    buf[{slot}] = {render(step.value, d)}",
-                      f"{pad}    continue"]
-    return lines + [f"{pad}buf[{slot}] = {render(result, d)}"]
+            lines += [f"if {render(step.cond, d)}:", f"    _b[_i] = {render(step.value, d)}", "    continue"]
+    return lines + [f"_b[_i] = {render(result, d)}"]
 
 
 def _header(name: str, extra: tuple[str, ...], comment: str) -> list[str]:
@@ -122,8 +162,7 @@ def _cycles(f: Function, period: Expr, base: NumbaDialect, comment: str) -> str:
     once = [step for step in f.body if isinstance(step, Let) and step.name in fixed]
     lines += [f"    {step.name} = {render(step.value, d)}" for step in once]
     per_step = [step for step in f.body if step not in once]
-    lines += ["    for _i in range(_j, _j + _m):", "        t = _s + (_i - _j)",
-              *_steps(per_step, f.result, d, "_i", "        "), "    _j += _m", "    _s += _m"]
+    lines += [*_each("_j", "_j + _m", "_s", _steps(per_step, f.result, d), "    "), "    _j += _m", "    _s += _m"]
     body = _preamble(d, f) + lines
     return "\n".join(_header(f.name, extra, comment) + ["    " + line for line in body])
 
@@ -132,8 +171,8 @@ def _loop(f: Function, base: NumbaDialect, comment: str) -> str:
     """Step by step, the function's body inlined in the loop and its numbers read once."""
     d = _Hoisted(base)
     extra = tuple(a for a in f.args if a != "t")
-    inner = ["    t = t0 + (_j - lo)", *_steps(f.body, f.result, d, "_j", "    ")]
-    body = _preamble(d, f) + ["for _j in range(lo, hi):"] + inner
+    loop = _run("lo", "hi", "t0", f.body, f.result, d)
+    body = _preamble(d, f) + loop
     return "\n".join(_header(f.name, extra, comment) + ["    " + line for line in body])
 
 
@@ -179,7 +218,7 @@ def _split_run(f: Function, pieces: list[tuple[Expr | None, Expr]], base: NumbaD
             shift = f" - {render(offset, d)}" if isinstance(offset, IntParam) and offset.name else ""
             lines.append(f"{pad}_seg{call.func}(t{shift}, buf, _j, _j + _m, P, I)")
         else:
-            lines += [f"{pad}for _q in range(_j, _j + _m):", f"{pad}    buf[_q] = {f.name}(t + (_q - _j), P, I)"]
+            lines += _each("_j", "_j + _m", None, [f"_b[_i] = {f.name}(t + _i, P, I)"], pad)
         lines += [f"{pad}_j += _m", f"{pad}t += _m"]
     body = _preamble(d, f) + lines
     return "\n".join(_header(f.name, (), comment) + ["    " + line for line in body])
@@ -193,8 +232,8 @@ def _post(f: Function, base: NumbaDialect, comment: str) -> str | None:
         return None
     rest = Function(f.name, f.args, f.body[1:], f.result, f.section, f.kind)
     d = _Hoisted(base)
-    inner = ["    t = t0 + (_j - lo)", f"    {first.name} = buf[_j]", *_steps(rest.body, rest.result, d, "_j", "    ")]
-    body = _preamble(d, rest) + [f"_seg{first.value.func}(t0, buf, lo, hi, P, I)", "for _j in range(lo, hi):"] + inner
+    loop = _run("lo", "hi", "t0", rest.body, rest.result, d, read=first.name)
+    body = _preamble(d, rest) + [f"_seg{first.value.func}(t0, buf, lo, hi, P, I)"] + loop
     return "\n".join(_header(f.name, (), comment) + ["    " + line for line in body])
 
 
@@ -217,8 +256,8 @@ def _restarts(f: Function, base: NumbaDialect, plan: Plan, comment: str) -> str:
             if isinstance(step, Let):
                 lines.append(f"    {step.name} = {render(step.value, d)}")
             else:
-                lines += [f"    if {render(step.cond, d)}:", "        for _q in range(_j, hi):",
-                          f"            buf[_q] = {render(step.value, d)}", "        return"]
+                lines += [f"    if {render(step.cond, d)}:", f"        buf[_j:hi] = {render(step.value, d)}",
+                          "        return"]
         else:
             tail.append(step)  # type: ignore[arg-type]
     table = next((tbl for tbl in _tables(_exprs(f)) if tbl.integer), None)
@@ -229,9 +268,14 @@ def _restarts(f: Function, base: NumbaDialect, plan: Plan, comment: str) -> str:
     call_args = ", ".join((render(call.args[0], d), *args, "buf", "_j", "_j + _m", "P", "I"))
     lines.append(f"    _seg{call.func}({call_args})")
     if call_name is not None:
-        lines.append("    for _q in range(_j, _j + _m):")
-        lines.append(f"        {call_name} = buf[_q]")
-        lines += _steps(tail, f.result, d, "_q", "        ")
+        assert not any(n == _T for step in tail for n in walk(step.value)), "the decay reads the step"
+        once = []
+        for step in tail:  # the cycle's own numbers (its amplitude) before the loop over its steps
+            if not isinstance(step, Let) or any(n == Local(call_name) for n in walk(step.value)):
+                break
+            once.append(step)
+        lines += [f"    {step.name} = {render(step.value, d)}" for step in once]
+        lines += _each("_j", "_j + _m", None, _steps(tail[len(once):], f.result, d), "    ", read=call_name)
     lines += ["    _j += _m", "    t += _m"]
     body = _preamble(d, f) + lines
     return "\n".join(_header(f.name, (), comment) + ["    " + line for line in body])

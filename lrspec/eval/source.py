@@ -36,10 +36,11 @@ def kernel_source(plan: Plan) -> str:
     from ..codegen.env import render_template
 
     dialect = NumbaDialect(plan.params, plan.int_params, plan.tables)
+    shared = [plan.fast.get(f.name, f) if f.kind == "shared" else f for f in plan.functions]
     functions = [emit_function(f, dialect, extra_args=("P", "I"),
                                decorator='@njit(inline="always", **_JIT)' if f.kind == "shared" else "@njit(**_JIT)",
                                preamble=tuple(dialect.table_view(tbl) for tbl in _tables_used(f)))
-                 for f in plan.functions]
+                 for f in shared]
     return render_template("numba_kernel.py.jinja", functions=functions, segments=segment_sources(plan, dialect),
                            entry=plan.root.entry)
 

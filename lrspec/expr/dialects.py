@@ -85,7 +85,7 @@ class NumbaDialect(Dialect):
         return f"{table}[{index}]"
 
     def function(self, name: str, args: list[str], ieee: bool) -> str:
-        if name in ("abs", "uniform", "cos_half_turn"):
+        if name in ("abs", "uniform", "uniform_at", "uniform_key", "cos_half_turn", "log_positive"):
             return f"{name}({', '.join(args)})"
         return f"np.{name}({', '.join(args)})"
 

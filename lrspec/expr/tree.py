@@ -8,12 +8,13 @@ a :class:`Param`, :class:`IntParam` or :class:`Table`, so a formula's structure 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Union
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from typing import Any, Union
 
 __all__ = ["Num", "Var", "Const", "Param", "Unary", "Binary", "Compare", "Call", "Where", "Expr",
            "Int", "IntParam", "IntOp", "Local", "Table", "Count", "Gather", "ToReal", "Apply",
-           "BINARY_OPS", "COMPARE_OPS", "FUNCTIONS", "CONSTANTS", "INT_OPS", "is_integer"]
+           "BINARY_OPS", "COMPARE_OPS", "FUNCTIONS", "CONSTANTS", "INT_OPS", "is_integer", "rewrite"]
 
 #: Arithmetic operators, all on binary64 values.
 BINARY_OPS = ("+", "-", "*", "/", "//", "%", "**")
@@ -226,3 +227,19 @@ def is_integer(node: Expr) -> bool:
     if isinstance(node, Gather):
         return node.table.integer
     return False
+
+
+def rewrite(node: Any, fn: Callable[[Any], Any]) -> Any:
+    """``node`` with every subtree for which ``fn`` returns something other than None replaced by that; tuples
+    and any dataclass holding trees (a formula step) are rebuilt around the replaced parts."""
+    new = fn(node)
+    if new is not None:
+        return new
+    if isinstance(node, tuple):
+        items = tuple(rewrite(x, fn) for x in node)
+        return node if all(a is b for a, b in zip(items, node, strict=True)) else items
+    if hasattr(node, "__dataclass_fields__"):
+        changes = {f.name: rewrite(getattr(node, f.name), fn) for f in fields(node)}
+        if any(changes[k] is not getattr(node, k) for k in changes):
+            return replace(node, **changes)
+    return node

@@ -145,7 +145,7 @@ def test_a_helper_change_invalidates_the_cached_kernels(tmp_path):
     assert all(0.25 < v < 0.75 and v != 0.5 for v in before)
     prims = pkg / "lrspec" / "eval" / "prims.py"
     text = prims.read_text()
-    head = '    """U(seed, t, k) in (0, 1): one of 2**23 values (j + 0.5) * 2**-23, keyed by seed, step and draw index."""\n'
+    head = '    """U(seed, t, k) from ``key = uniform_key(seed, t >> 32)``."""\n'
     assert head in text
     prims.write_text(text.replace(head, head + "    return 0.5\n"))  # the package version stays the same
     _, after_name, after = run()

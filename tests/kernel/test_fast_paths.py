@@ -1,8 +1,9 @@
 """The segment fillers and their fast paths (spec/numerics.md#fast-paths) against plain evaluation.
 
 A stride-1 range is filled one segment (phase, cycle, half-cycle) at a time; an array of steps is
-evaluated step by step with libm. Without a fast path the two agree bit for bit; the cosine fast path
-stays within 1e-14 of the peak magnitude of a plain libm float64 evaluation (tests/naive.py).
+evaluated step by step with libm. Without a fast path the two agree bit for bit (the normal quantile's
+fast path is used by both); the cosine fast path stays within 1e-14 of the peak magnitude of a plain libm
+float64 evaluation (tests/naive.py).
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ EXACT = {
     "noisy_constant": {"type": "constant", "lr": 0.5, "noise": {"seed": 3, "distribution": "uniform", "pct": 0.1,
                                                                 "start": 40, "end": 900, "kind": "additive"}},
     "cosine_exponent": {"type": "cosine", "initial_lr": 1.0, "decay_steps": 777, "exponent": 0.5},
+    "noisy_normal_cyclical": {"type": "cyclical", "initial_lr": 1e-3, "maximal_lr": 1e-2, "step_size": 57,
+                              "noise": {"seed": 11, "std": 0.3, "pct": 0.5, "start": 9}},
+    "noisy_linear_cosine": {"type": "keras.NoisyLinearCosineDecay", "initial_learning_rate": 0.1,
+                            "decay_steps": 5000},
 }
 
 
@@ -108,6 +113,32 @@ def test_cos_half_turn_against_libm() -> None:
     got = np.array([cos_half_turn(float(x)) for x in xs[::50]] + [cos_half_turn(float(x)) for x in xs[-4:]])
     want = np.cos(np.concatenate([xs[::50], xs[-4:]]))
     assert np.abs(got - want).max() <= 4.5e-16
+
+
+@pytest.mark.parametrize("name", ["noisy_normal_cyclical", "noisy_linear_cosine"])
+def test_noise_across_a_high_word_of_the_step(name: str) -> None:
+    """The segment loops compute the hash's (seed, t >> 32) part once per stretch of steps; a run across
+    t = 2**32 must still equal the step-by-step draws."""
+    spec = _spec(EXACT[name])
+    start = 2**32 - 3000
+    np.testing.assert_array_equal(spec.evaluate(range(start, start + 6000)),
+                                  spec.evaluate(np.arange(start, start + 6000)))
+
+
+def test_log_positive_against_libm() -> None:
+    from numba import njit
+
+    from lrspec.eval.prims import log_positive
+
+    each = njit(lambda xs: [log_positive(x) for x in xs])
+    rng = np.random.default_rng(3)
+    xs = np.concatenate([rng.uniform(2.0**-32, 1.0, 200_000), 2.0 ** rng.uniform(-1020.0, 1020.0, 200_000),
+                         1.0 + np.arange(1, 2000) * 2.0**-52, 1.0 - np.arange(1, 2000) * 2.0**-53,
+                         [2.0**-1022, 2.0**-24, 0.5, math.sqrt(0.5), math.nextafter(math.sqrt(0.5), 0.0), 2.0,
+                          1.7e308]])
+    got, want = np.array(each(xs)), np.log(xs)
+    assert each(np.array([1.0])) == [0.0]
+    assert (np.abs(got - want) / np.spacing(np.abs(want))).max() <= 2.0
 
 
 def test_float32_output_is_the_float64_value_rounded() -> None:
