@@ -19,7 +19,7 @@ from .expr.tree import (Apply, Binary, Call, Compare, Count, Expr, Gather, IntOp
 from .formula import Guard, Let, Names, Scope, h
 from .model import Document, NodeBase
 from .model.modifiers import cycle_starts
-from .noise import NORMAL_QUANTILE, normal, normal_fast
+from .noise import NORMAL_CENTRAL, NORMAL_QUANTILE, NORMAL_TAIL, normal, normal_central, normal_fast, normal_tail
 from .types import node_type
 
 __all__ = ["Plan", "PlanNode", "Function", "lower", "walk"]
@@ -73,7 +73,7 @@ class Plan:
     momentum: PlanNode | None = None
     fast: dict[str, Function] = field(default_factory=dict)
     """The reference kernel's fast paths: a function's name -> its fast formula (a core type's, from
-    types/<type>.py, and the normal quantile's, from noise.py)."""
+    types/<type>.py; the normal quantile's, and its two regions as functions of their own, from noise.py)."""
     periods: dict[str, Expr] = field(default_factory=dict)
     """A core function's name -> the length of its cycle, where it has one (the kernel splits runs there)."""
 
@@ -246,11 +246,15 @@ def lower(document: Document, momentum: bool = True) -> Plan:
     extra = state.visit(core.momentum, "MOMENTUM_") if momentum and core.momentum is not None else None
     functions = tuple(state.functions)
     if any(isinstance(n, Apply) and n.func == NORMAL_QUANTILE for n in _nodes(functions)):
-        s, fast = Scope("", state.names), Scope("", state.names)
-        result, fast_result = normal(s), normal_fast(fast)
+        s = Scope("", state.names)
+        result = normal(s)
         functions = (Function(NORMAL_QUANTILE, ("q", "tail"), tuple(s.body), result, "spec/noise.md#normal",
                               "shared"), *functions)
-        state.fast[NORMAL_QUANTILE] = Function(NORMAL_QUANTILE, ("q", "tail"), tuple(fast.body), fast_result,
-                                               "spec/noise.md#normal, fast path (spec/numerics.md#fast-paths)",
-                                               "shared")
+        fast_path = "spec/noise.md#normal, fast path (spec/numerics.md#fast-paths)"
+        for name, args, formula in ((NORMAL_QUANTILE, ("q", "tail"), normal_fast),
+                                    (NORMAL_CENTRAL, ("q",), normal_central),
+                                    (NORMAL_TAIL, ("q", "tail"), normal_tail)):
+            fast = Scope("", state.names)
+            fast_result = formula(fast)
+            state.fast[name] = Function(name, args, tuple(fast.body), fast_result, fast_path, "shared")
     return Plan(root, tuple(state.nodes), functions, extra, state.fast, state.periods)  # type: ignore[arg-type]

@@ -3,13 +3,16 @@ normal quantile that turns it into a normal draw, shared by the noise modifier a
 
 from __future__ import annotations
 
-from .expr.tree import Apply, Call, Expr, Int, Local, Num
+from .expr.tree import Apply, Call, Compare, Expr, Int, Local, Num
 from .formula import Scope, le, lt, sqrt, where
 
-__all__ = ["NORMAL_QUANTILE", "normal", "normal_fast", "uniform", "standard_normal"]
+__all__ = ["NORMAL_QUANTILE", "NORMAL_CENTRAL", "NORMAL_TAIL", "central", "normal", "normal_central", "normal_fast",
+           "normal_tail", "uniform", "standard_normal"]
 
 #: The shared function of spec/noise.md#normal: the standard normal quantile.
 NORMAL_QUANTILE = "_normal_quantile"
+#: The reference kernel's two regions of it, for runs of steps (eval/segments.py).
+NORMAL_CENTRAL, NORMAL_TAIL = "_normal_central", "_normal_tail"
 
 #: Wichura's AS241 (PPND16) coefficients, lowest degree first: the central region's numerator and denominator in
 #: r = 0.180625 - q**2, and the tail's in r = sqrt(-ln(min(p, 1 - p))) - 1.6.
@@ -31,12 +34,28 @@ def _horner(coefficients: tuple[float, ...], x: Expr) -> Expr:
     return acc
 
 
+def central(q: Expr) -> Compare:
+    """Where AS241 uses its central region."""
+    return le(Call("abs", (q,), ieee=False), 0.425)
+
+
+def _central_parts(s: Scope, q: Expr) -> tuple[Expr, Expr]:
+    r = s.let("r", 0.180625 - q * q)
+    return s.let("a", q * _horner(_A, r)), s.let("b", _horner(_B, r))
+
+
+def _tail_parts(s: Scope, q: Expr, tail: Expr, log: str) -> tuple[Expr, Expr]:
+    w = s.let("w", sqrt(-Call(log, (tail,), ieee=False)) - 1.6)
+    cw = s.let("cw", _horner(_C, w))
+    return s.let("c", where(lt(q, 0.0), -cw, cw)), s.let("d", _horner(_D, w))
+
+
 def normal(s: Scope) -> Expr:
     """spec/noise.md#normal: the standard normal quantile z(p) by AS241, from q = p - 1/2 and
     tail = min(p, 1 - p), which the caller computes without cancellation."""
     q, tail = Local("q"), Local("tail")
     r = s.let("r", 0.180625 - q * q)
-    s.guard(le(Call("abs", (q,), ieee=False), 0.425), q * _horner(_A, r) / _horner(_B, r))
+    s.guard(central(q), q * _horner(_A, r) / _horner(_B, r))
     w = s.let("w", sqrt(-Call("log", (tail,), ieee=False)) - 1.6)
     z = s.let("z", _horner(_C, w) / _horner(_D, w))
     return where(lt(q, 0.0), -z, z)
@@ -45,14 +64,24 @@ def normal(s: Scope) -> Expr:
 def normal_fast(s: Scope) -> Expr:
     """The reference kernel's form of :func:`normal` (spec/numerics.md#fast-paths): both regions computed and
     one selected before a single division, and ln by a polynomial, so that a loop over steps vectorizes.
-    The central region's values are those of :func:`normal` bit for bit; ``-c / d`` is ``-(c / d)``."""
+    The values are those of :func:`normal_central` and :func:`normal_tail` bit for bit, and of :func:`normal`
+    where it is central (``-c / d`` is ``-(c / d)``)."""
     q, tail = Local("q"), Local("tail")
-    r = s.let("r", 0.180625 - q * q)
-    a, b = s.let("a", q * _horner(_A, r)), s.let("b", _horner(_B, r))
-    w = s.let("w", sqrt(-Call("log_positive", (tail,), ieee=False)) - 1.6)
-    c, d = s.let("c", _horner(_C, w)), s.let("d", _horner(_D, w))
-    central = le(Call("abs", (q,), ieee=False), 0.425)
-    return where(central, a, where(lt(q, 0.0), -c, c)) / where(central, b, d)
+    a, b = _central_parts(s, q)
+    c, d = _tail_parts(s, q, tail, "log_positive")
+    return where(central(q), a, c) / where(central(q), b, d)
+
+
+def normal_central(s: Scope) -> Expr:
+    """The kernel's quantile where :func:`central` holds (a run of steps computes the two regions apart)."""
+    a, b = _central_parts(s, Local("q"))
+    return a / b
+
+
+def normal_tail(s: Scope) -> Expr:
+    """The kernel's quantile where :func:`central` does not hold."""
+    c, d = _tail_parts(s, Local("q"), Local("tail"), "log_positive")
+    return c / d
 
 
 def uniform(seed: Expr, counter: Expr) -> Expr:

@@ -16,8 +16,12 @@ from ..expr.render import render
 from ..expr.tree import Apply, Call, Compare, Expr, Int, IntOp, IntParam, Local, Param, Table, rewrite
 from ..formula import Guard, Let
 from ..lower import Function, Plan, walk
+from ..noise import NORMAL_CENTRAL, NORMAL_QUANTILE, NORMAL_TAIL, central
 
-__all__ = ["segment_sources"]
+#: The kernel's normal quantile over a run: ``_normal_quantiles(qs, tails, zs, W, Wi, P, I)``.
+QUANTILES = NORMAL_QUANTILE + "s"
+
+__all__ = ["segment_sources", "uses_work_arrays"]
 
 _T = Local("t", integer=True)
 
@@ -27,6 +31,9 @@ class _Hoisted(NumbaDialect):
 
     def __init__(self, base: NumbaDialect) -> None:
         self.__dict__.update(base.__dict__)
+        self.data: str = base.__dict__.get("data", "P, I")
+        """The arguments every segment filler passes on: the document's numbers, and the work arrays ``W``, ``Wi``
+        where the plan draws normal noise."""
         self.helpers = set()
         self.reads: dict[str, str] = {}
 
@@ -59,10 +66,14 @@ def _exprs(f: Function) -> list[Expr]:
     return out + [f.result]
 
 
-def _each(lo: str, hi: str, t_first: str | None, body: list[str], pad: str, read: str | None = None) -> list[str]:
+def _each(lo: str, hi: str, t_first: str | None, body: list[str], pad: str, read: str | None = None,
+          views: tuple[tuple[str, str], ...] = ()) -> list[str]:
     """A loop over ``buf[lo:hi]`` as the view ``_b``: t runs from ``t_first`` (not bound when None, for a body
-    that does not read it); ``read`` binds the buffer's value."""
-    head = [f"{pad}_b = buf[{lo}:{hi}]", f"{pad}for _i in range(_b.shape[0]):"]
+    that does not read it); ``read`` binds the buffer's value. ``views`` are (view, array) pairs: the same steps
+    of a work array that holds the steps from ``lo`` of the filler."""
+    at = (f"{lo} - lo", f"{hi} - lo") if lo != "lo" else ("0", "hi - lo")
+    head = [f"{pad}_b = buf[{lo}:{hi}]", *(f"{pad}{view} = {array}[{at[0]}:{at[1]}]" for view, array in views),
+            f"{pad}for _i in range(_b.shape[0]):"]
     head += [f"{pad}    t = {t_first} + _i"] if t_first else []
     return head + ([f"{pad}    {read} = _b[_i]"] if read else []) + [f"{pad}    {line}" for line in body]
 
@@ -87,30 +98,92 @@ def _keyed(steps: tuple, result: Expr) -> tuple[tuple, Expr, list[Expr]]:
 
 def _run(lo: str, hi: str, t_first: str, steps: tuple, result: Expr, d: _Hoisted,
          read: str | None = None) -> list[str]:
-    """``_each`` over a function's steps; where they draw noise, a loop over each stretch of steps that share
-    t's high word, with the draws' keys computed once per stretch."""
+    """The steps of a function over ``buf[lo:hi]``; where they draw a normal number, in three passes: the
+    quantile's arguments, the quantile over the run (its two regions apart), then the rest."""
+    split = _at_quantile(steps, result)
+    if split is None:
+        return _words(lo, hi, t_first, steps, result, d, read)
+    needed, call = split
+    # the arguments go to work arrays, as bindings named after the array elements they set
+    first = (*needed, Let("_qv[_i]", call.args[0]), Let("_tv[_i]", call.args[1]))
+    z = Local("_z")
+    drawn = _live(*rewrite((steps, result), lambda node: z if node == call else None))
+    return ["assert hi - lo <= W.shape[1]  # the fillers' callers run BLOCK steps at most",
+            "_qa = W[0, :hi - lo]", "_ta = W[1, :hi - lo]", "_za = W[2, :hi - lo]",
+            *_words(lo, hi, t_first, first, None, d, read, views=(("_qv", "_qa"), ("_tv", "_ta"))),
+            f"{QUANTILES}(_qa, _ta, _za, {d.data})",
+            *_words(lo, hi, t_first, *drawn, d, read, views=(("_zv", "_za"),), head=("_z = _zv[_i]",))]
+
+
+def _at_quantile(steps: tuple, result: Expr) -> tuple[tuple[Let, ...], Apply] | None:
+    """The bindings the function's normal quantile call needs for its arguments, and the call; None when it
+    has none, or more than one, or when its arguments need a table lookup or another function."""
+    calls = {n for e in (*(x for step in steps for x in _step_exprs(step)), result) for n in walk(e)
+             if isinstance(n, Apply) and n.func == NORMAL_QUANTILE}
+    if len(calls) != 1:
+        return None
+    call = calls.pop()
+    lets = {step.name: step.value for step in steps if isinstance(step, Let)}
+    wanted: list[str] = []
+    todo = [n.name for a in call.args for n in walk(a) if isinstance(n, Local)]
+    while todo:
+        name = todo.pop()
+        if name in wanted or name not in lets:
+            continue
+        if any(isinstance(n, (Table, Apply)) for n in walk(lets[name])):
+            return None
+        wanted.append(name)
+        todo += [n.name for n in walk(lets[name]) if isinstance(n, Local)]
+    if any(isinstance(n, (Table, Apply)) for a in call.args for n in walk(a)):
+        return None
+    return tuple(Let(name, value) for name, value in lets.items() if name in wanted), call
+
+
+def _live(steps: tuple, result: Expr) -> tuple[tuple, Expr]:
+    """``steps`` without the bindings nothing after them reads."""
+    kept: list = []
+    read = {n.name for n in walk(result) if isinstance(n, Local)}
+    for step in reversed(steps):
+        if isinstance(step, Let) and step.name not in read:
+            continue
+        kept.append(step)
+        read |= {n.name for e in _step_exprs(step) for n in walk(e) if isinstance(n, Local)}
+    return tuple(reversed(kept)), result
+
+
+def _step_exprs(step) -> tuple:  # noqa: ANN001
+    return (step.value,) if isinstance(step, Let) else (step.cond, step.value)
+
+
+def _words(lo: str, hi: str, t_first: str, steps: tuple, result: Expr | None, d: _Hoisted, read: str | None,
+           views: tuple[tuple[str, str], ...] = (), head: tuple[str, ...] = ()) -> list[str]:
+    """``_each`` over a function's steps (the last result stored in the buffer unless None); where they draw
+    noise, a loop over each stretch of steps that share t's high word, with the draws' keys computed once per
+    stretch."""
     steps, result, seeds = _keyed(steps, result)
+    body = [*head, *_steps(steps, result, d)]
     if not seeds:
-        return _each(lo, hi, t_first, _steps(steps, result, d), "", read)
+        return _each(lo, hi, t_first, body, "", read, views)
     keys = [f"    _key{n} = uniform_key({render(seed, d)}, _w)" for n, seed in enumerate(seeds)]
     return [f"_s = {t_first}", f"_j = {lo}", f"while _j < {hi}:", "    _w = _s >> 32",
             f"    _m = min({hi} - _j, ((_w + 1) << 32) - _s)", *keys,
-            *_each("_j", "_j + _m", "_s", _steps(steps, result, d), "    ", read), "    _j += _m", "    _s += _m"]
+            *_each("_j", "_j + _m", "_s", body, "    ", read, views), "    _j += _m", "    _s += _m"]
 
 
-def _steps(steps, result: Expr, d: _Hoisted) -> list[str]:
-    """A function's bindings and early results as the body of a loop that writes ``_b[_i]``, then its result."""
+def _steps(steps, result: Expr | None, d: _Hoisted) -> list[str]:
+    """A function's bindings and early results as the body of a loop that writes ``_b[_i]``, then its result
+    (unless None)."""
     lines = []
     for step in steps:
         if isinstance(step, Let):
             lines.append(f"{step.name} = {render(step.value, d)}")
         else:
             lines += [f"if {render(step.cond, d)}:", f"    _b[_i] = {render(step.value, d)}", "    continue"]
-    return lines + [f"_b[_i] = {render(result, d)}"]
+    return lines + ([f"_b[_i] = {render(result, d)}"] if result is not None else [])
 
 
-def _header(name: str, extra: tuple[str, ...], comment: str) -> list[str]:
-    params = ", ".join(("t0", *extra, "buf", "lo", "hi", "P", "I"))
+def _header(name: str, extra: tuple[str, ...], comment: str, d: _Hoisted) -> list[str]:
+    params = ", ".join(("t0", *extra, "buf", "lo", "hi", d.data))
     return [f"# {comment}", "@njit(**_JIT)", f"def _seg{name}({params}):"]
 
 
@@ -164,7 +237,7 @@ def _cycles(f: Function, period: Expr, base: NumbaDialect, comment: str) -> str:
     per_step = [step for step in f.body if step not in once]
     lines += [*_each("_j", "_j + _m", "_s", _steps(per_step, f.result, d), "    "), "    _j += _m", "    _s += _m"]
     body = _preamble(d, f) + lines
-    return "\n".join(_header(f.name, extra, comment) + ["    " + line for line in body])
+    return "\n".join(_header(f.name, extra, comment, d) + ["    " + line for line in body])
 
 
 def _loop(f: Function, base: NumbaDialect, comment: str) -> str:
@@ -173,7 +246,7 @@ def _loop(f: Function, base: NumbaDialect, comment: str) -> str:
     extra = tuple(a for a in f.args if a != "t")
     loop = _run("lo", "hi", "t0", f.body, f.result, d)
     body = _preamble(d, f) + loop
-    return "\n".join(_header(f.name, extra, comment) + ["    " + line for line in body])
+    return "\n".join(_header(f.name, extra, comment, d) + ["    " + line for line in body])
 
 
 def _affine(arg: Expr) -> Expr | None:
@@ -216,12 +289,12 @@ def _split_run(f: Function, pieces: list[tuple[Expr | None, Expr]], base: NumbaD
             pad = "    "
         if call is not None and offset is not None:
             shift = f" - {render(offset, d)}" if isinstance(offset, IntParam) and offset.name else ""
-            lines.append(f"{pad}_seg{call.func}(t{shift}, buf, _j, _j + _m, P, I)")
+            lines.append(f"{pad}_seg{call.func}(t{shift}, buf, _j, _j + _m, {d.data})")
         else:
             lines += _each("_j", "_j + _m", None, [f"_b[_i] = {f.name}(t + _i, P, I)"], pad)
         lines += [f"{pad}_j += _m", f"{pad}t += _m"]
     body = _preamble(d, f) + lines
-    return "\n".join(_header(f.name, (), comment) + ["    " + line for line in body])
+    return "\n".join(_header(f.name, (), comment, d) + ["    " + line for line in body])
 
 
 def _post(f: Function, base: NumbaDialect, comment: str) -> str | None:
@@ -233,8 +306,8 @@ def _post(f: Function, base: NumbaDialect, comment: str) -> str | None:
     rest = Function(f.name, f.args, f.body[1:], f.result, f.section, f.kind)
     d = _Hoisted(base)
     loop = _run("lo", "hi", "t0", rest.body, rest.result, d, read=first.name)
-    body = _preamble(d, rest) + [f"_seg{first.value.func}(t0, buf, lo, hi, P, I)"] + loop
-    return "\n".join(_header(f.name, (), comment) + ["    " + line for line in body])
+    body = _preamble(d, rest) + [f"_seg{first.value.func}(t0, buf, lo, hi, {d.data})"] + loop
+    return "\n".join(_header(f.name, (), comment, d) + ["    " + line for line in body])
 
 
 def _restarts(f: Function, base: NumbaDialect, plan: Plan, comment: str) -> str:
@@ -265,7 +338,7 @@ def _restarts(f: Function, base: NumbaDialect, plan: Plan, comment: str) -> str:
            render(next(n for n in walk(lets["u"].value) if isinstance(n, IntParam)), d) + " - t")
     lines.append(f"    _m = min(hi - _j, {end})")
     args = [render(a, d) for a in call.args[1:]]
-    call_args = ", ".join((render(call.args[0], d), *args, "buf", "_j", "_j + _m", "P", "I"))
+    call_args = ", ".join((render(call.args[0], d), *args, "buf", "_j", "_j + _m", d.data))
     lines.append(f"    _seg{call.func}({call_args})")
     if call_name is not None:
         assert not any(n == _T for step in tail for n in walk(step.value)), "the decay reads the step"
@@ -278,13 +351,47 @@ def _restarts(f: Function, base: NumbaDialect, plan: Plan, comment: str) -> str:
         lines += _each("_j", "_j + _m", None, _steps(tail[len(once):], f.result, d), "    ", read=call_name)
     lines += ["    _j += _m", "    t += _m"]
     body = _preamble(d, f) + lines
-    return "\n".join(_header(f.name, (), comment) + ["    " + line for line in body])
+    return "\n".join(_header(f.name, (), comment, d) + ["    " + line for line in body])
+
+
+def _quantiles(base: NumbaDialect) -> str:
+    """spec/noise.md#normal over a run: the central region at every step (vectorized), then the tail region
+    at the steps that need it (about 15 %), gathered into ``W[3:5]`` and scattered back."""
+    cond = render(central(Local("q")), base)
+    lines = ["# spec/noise.md#normal, fast path over a run: the central region everywhere, the tail where needed",
+             "@njit(**_JIT)", f"def {QUANTILES}(qs, tails, zs, W, Wi, P, I):",
+             "    n = qs.shape[0]",
+             "    for i in range(n):",
+             f"        zs[i] = {NORMAL_CENTRAL}(qs[i], P, I)",
+             "    k = 0",
+             "    for i in range(n):  # branch-free: Wi[k] is overwritten until a step needs the tail",
+             "        q = qs[i]",
+             "        Wi[k] = i",
+             f"        k += 0 if {cond} else 1",
+             "    qt = W[3, :k]",
+             "    tt = W[4, :k]",
+             "    for j in range(k):",
+             "        qt[j] = qs[Wi[j]]",
+             "        tt[j] = tails[Wi[j]]",
+             "    for j in range(k):",
+             f"        qt[j] = {NORMAL_TAIL}(qt[j], tt[j], P, I)",
+             "    for j in range(k):",
+             "        zs[Wi[j]] = qt[j]"]
+    return "\n".join(lines)
+
+
+def uses_work_arrays(plan: Plan) -> bool:
+    """Whether the plan's segment fillers take the work arrays ``W`` (5 x BLOCK reals) and ``Wi`` (BLOCK
+    integers): where it draws normal noise."""
+    return any(f.name == NORMAL_QUANTILE for f in plan.functions)
 
 
 def segment_sources(plan: Plan, base: NumbaDialect) -> list[str]:
-    """A segment filler for every function of ``plan`` that computes a rate (the shared noise quantile is only
-    ever called per step)."""
-    out = []
+    """A segment filler for every function of ``plan`` that computes a rate, and the normal quantile over a run
+    where the plan draws normal noise."""
+    work = uses_work_arrays(plan)
+    base.data = "W, Wi, P, I" if work else "P, I"  # type: ignore[attr-defined]
+    out = [_quantiles(base)] if work else []
     for f in plan.functions:
         if f.kind == "shared":
             continue

@@ -13,7 +13,7 @@ from ..codegen.emit import emit_function
 from ..expr.dialects import NumbaDialect
 from ..lower import Plan, walk
 from ..formula import Guard, Let
-from .segments import segment_sources
+from .segments import segment_sources, uses_work_arrays
 
 __all__ = ["kernel_source", "kernel_data"]
 
@@ -36,13 +36,16 @@ def kernel_source(plan: Plan) -> str:
     from ..codegen.env import render_template
 
     dialect = NumbaDialect(plan.params, plan.int_params, plan.tables)
-    shared = [plan.fast.get(f.name, f) if f.kind == "shared" else f for f in plan.functions]
+    own = {f.name for f in plan.functions}
+    regions = [f for name, f in plan.fast.items() if name not in own]  # the kernel's own functions (noise.py)
+    shared = [*regions, *(plan.fast.get(f.name, f) if f.kind == "shared" else f for f in plan.functions)]
     functions = [emit_function(f, dialect, extra_args=("P", "I"),
                                decorator='@njit(inline="always", **_JIT)' if f.kind == "shared" else "@njit(**_JIT)",
                                preamble=tuple(dialect.table_view(tbl) for tbl in _tables_used(f)))
                  for f in shared]
     return render_template("numba_kernel.py.jinja", functions=functions, segments=segment_sources(plan, dialect),
-                           entry=plan.root.entry)
+                           entry=plan.root.entry, work=uses_work_arrays(plan),
+                           data="W, Wi, P, I" if uses_work_arrays(plan) else "P, I")
 
 
 def kernel_data(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
