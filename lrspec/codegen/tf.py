@@ -195,9 +195,7 @@ def context(plan: Plan) -> dict[str, Any]:
     for f in plan.functions:
         prepared = prepare(f)
         dialect.bindings = {s.name: s.value for s in prepared.body if isinstance(s, Let)}
-        # the noise quantile's few dozen elementwise operations, fused by XLA, cost one pass over the steps
-        fused = "@tf.function(jit_compile=True, autograph=False)" if f.kind == "shared" else None
-        source = emit_function(prepared, dialect, vector=True, decorator=fused)
+        source = emit_function(prepared, dialect, vector=True)
         source = source.replace(f"def {f.name}(", f"def {f.name}(self, ", 1)
         methods.append(lay_out("\n".join("    " + line for line in source.splitlines())))
     lr = _constants(_reachable(plan, plan.root.entry))
@@ -226,5 +224,6 @@ def context(plan: Plan) -> dict[str, Any]:
         "structure": hashlib.sha256(structure.encode("utf-8")).hexdigest()[:16],
         "entry": plan.root.entry,
         "momentum_entry": plan.momentum.entry if plan.momentum is not None else None,
-        "fused": any(f.kind == "shared" for f in plan.functions),
+        # a schedule that draws normal noise runs under XLA: its quantile's operations fused into one pass
+        "fused": any(f.kind == "shared" for f in _reachable(plan, plan.root.entry)),
     }
