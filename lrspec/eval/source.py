@@ -40,7 +40,7 @@ def kernel_source(plan: Plan) -> str:
     regions = [f for name, f in plan.fast.items() if name not in own]  # the kernel's own functions (noise.py)
     shared = [*regions, *(plan.fast.get(f.name, f) if f.kind == "shared" else f for f in plan.functions)]
     functions = [emit_function(f, dialect, extra_args=("P", "I"),
-                               decorator='@njit(inline="always", **_JIT)' if f.kind == "shared" else "@njit(**_JIT)",
+                               decorator="@njit(**_JIT)",
                                preamble=tuple(dialect.table_view(tbl) for tbl in _tables_used(f)))
                  for f in shared]
     return render_template("numba_kernel.py.jinja", functions=functions, segments=segment_sources(plan, dialect),
