@@ -1,4 +1,4 @@
-"""The reference evaluator: a Numba kernel per plan, float64, int64 counters, parallel over steps.
+"""The reference evaluator: a Numba kernel per plan, float64, int64 counters, over steps in parallel threads.
 
 This is the only package that imports numba; ``import lrspec`` and ``lrspec validate`` never reach it.
 """
@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
 __all__ = ["evaluate", "audit", "kernel_for", "warmup"]
 
-#: Below this many steps the serial loops are used: they compile in a fraction of the parallel ones' time
-#: and a thread pool would not pay for itself.
+#: From this many steps on, a call is split into one contiguous part per thread (the kernels release the GIL).
+#: The kernels themselves are serial: Numba's parallel loops would cost a second compilation of each.
 PARALLEL_FROM = 1 << 15
 #: Steps per audit chunk, and chunks per streamed block (the block's arrays are all the memory used).
 AUDIT_CHUNK = 1 << 16
@@ -116,6 +116,31 @@ def _as_steps(steps: Any) -> tuple[str, Any]:
     return "array", arr.astype(np.int64)
 
 
+_pool: Any = None
+
+
+def _in_parts(n: int, work: Callable[[int, int], Any], parallel_from: int = PARALLEL_FROM) -> None:
+    """``work(lo, hi)`` over [0, n): on this thread below ``parallel_from``, else in one contiguous part per
+    thread. The first call, on an empty part, compiles on this thread (an interrupt stops it there)."""
+    global _pool
+    from numba import config
+
+    threads = max(1, int(config.NUMBA_NUM_THREADS))
+    work(0, 0)
+    if n < parallel_from or threads == 1:
+        work(0, n)
+        return
+    if _pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _pool = ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="lrspec")
+    bounds = [n * k // threads for k in range(threads + 1)]
+    parts = [_pool.submit(work, lo, hi) for lo, hi in zip(bounds[1:-1], bounds[2:], strict=True)]
+    work(bounds[0], bounds[1])
+    for part in parts:
+        part.result()
+
+
 def evaluate(spec: Spec, steps: Any, dtype: Any = None) -> Any:
     """lr at each step: a float for a scalar step, else an array shaped like ``steps``."""
     out_dtype = np.dtype(np.float64 if dtype is None else dtype)
@@ -127,19 +152,16 @@ def evaluate(spec: Spec, steps: Any, dtype: Any = None) -> Any:
         return out_dtype.type(kernel.lr_scalar(value)) if dtype is not None else float(kernel.lr_scalar(value))
     if kind == "range":
         out = np.empty(len(value), dtype=out_dtype)
-        if len(value) and value.step == 1:
-            bits = 32 if out_dtype == np.dtype(np.float32) else 64
-            name = f"fill_run_parallel{bits}" if len(value) >= PARALLEL_FROM else f"fill_run{bits}"
-            getattr(kernel, name)(value.start, out)
-        elif len(value):
-            fill = kernel.fill_range if len(value) >= PARALLEL_FROM else kernel.fill_range_serial
-            fill(value.start, value.step, out)
+        start, stride = value.start, value.step
+        if stride == 1:
+            run = kernel.fill_run32 if out_dtype == np.dtype(np.float32) else kernel.fill_run64
+            _in_parts(len(out), lambda lo, hi: run(start + lo, out[lo:hi]))
+        else:
+            _in_parts(len(out), lambda lo, hi: kernel.fill_range(start + lo * stride, stride, out[lo:hi]))
         return out
     flat = np.ascontiguousarray(value.reshape(-1))
     out = np.empty(flat.shape[0], dtype=out_dtype)
-    if flat.shape[0]:
-        fill = kernel.fill_steps if flat.shape[0] >= PARALLEL_FROM else kernel.fill_steps_serial
-        fill(flat, out)
+    _in_parts(len(out), lambda lo, hi: kernel.fill_steps(flat[lo:hi], out[lo:hi]))
     return out.reshape(value.shape)
 
 
@@ -165,8 +187,12 @@ def audit(spec: Spec, start: int, stop: int, progress: Callable[[int], None] | N
     for lo in range(start, stop, block_steps):
         hi = min(lo + block_steps, stop)
         n = -(-(hi - lo) // AUDIT_CHUNK)
-        kernel.audit_block(lo, hi, AUDIT_CHUNK, mins[:n], maxs[:n], sums[:n], comps[:n], counts[:n], bad[:n],
-                           sums64[:n])
+
+        def chunks(c0: int, c1: int, lo: int = lo, hi: int = hi) -> None:
+            kernel.audit_block(lo + c0 * AUDIT_CHUNK, min(lo + c1 * AUDIT_CHUNK, hi), AUDIT_CHUNK, mins[c0:c1],
+                               maxs[c0:c1], sums[c0:c1], comps[c0:c1], counts[c0:c1], bad[c0:c1], sums64[c0:c1])
+
+        _in_parts(n, chunks, parallel_from=2)
         lo_all = min(lo_all, float(mins[:n].min()))
         hi_all = max(hi_all, float(maxs[:n].max()))
         for s, c in zip(sums[:n].tolist(), comps[:n].tolist()):
