@@ -85,12 +85,12 @@ def fmax(a: float, b: float) -> float:
     return a if a >= b else b
 
 
-@njit(**_OPTS)
+@njit(inline="always", **_OPTS)
 def _mul32(x: int, c: int) -> int:
     return (x * c) & _MASK32
 
 
-@njit(**_OPTS)
+@njit(inline="always", **_OPTS)
 def mix32(x: int) -> int:
     """The 32-bit finaliser of spec/noise.md."""
     x ^= x >> 16
@@ -101,14 +101,14 @@ def mix32(x: int) -> int:
     return x
 
 
-@njit(**_OPTS)
+@njit(inline="always", **_OPTS)
 def uniform_key(seed: int, word: int) -> int:
     """The part of spec/noise.md's hash that depends on the seed and the high word of the step only: the same
     for 2**32 steps in a row, so a loop over steps computes it once (kernel/segments.py)."""
     return mix32(mix32(seed ^ 0x9E3779B9) ^ word)
 
 
-@njit(**_OPTS)
+@njit(inline="always", **_OPTS)
 def uniform_at(key: int, t: int, k: int) -> float:
     """U(seed, t, k) from ``key = uniform_key(seed, t >> 32)``."""
     h = mix32(key ^ (t & _MASK32))
@@ -116,7 +116,7 @@ def uniform_at(key: int, t: int, k: int) -> float:
     return (float(h >> 9) + 0.5) * 1.1920928955078125e-07
 
 
-@njit(**_OPTS)
+@njit(inline="always", **_OPTS)
 def uniform(seed: int, t: int, k: int) -> float:
     """U(seed, t, k) in (0, 1): one of 2**23 values (j + 0.5) * 2**-23, keyed by seed, step and draw index."""
     return uniform_at(uniform_key(seed, t >> 32), t, k)
@@ -135,7 +135,7 @@ def checksum_term(bits: np.uint64, t: int) -> np.uint64:
     return _mix64(bits ^ _mix64(np.uint64(t)))
 
 
-@njit(**_OPTS)
+@njit(inline="always", **_OPTS)
 def cos_half_turn(x: float) -> float:
     """cos(x) for 0 <= x <= pi, branch-free so that loops over it vectorize (libm's cos does not, here).
 
