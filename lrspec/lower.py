@@ -22,7 +22,7 @@ from .model.modifiers import cycle_starts
 from .noise import NORMAL_CENTRAL, NORMAL_QUANTILE, NORMAL_TAIL, normal, normal_central, normal_fast, normal_tail
 from .types import node_type
 
-__all__ = ["Plan", "PlanNode", "Function", "lower", "walk"]
+__all__ = ["Plan", "PlanNode", "Function", "lower", "trees", "walk"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,10 @@ class Function:
     kind: str = "core"
     """What it computes: ``core`` (a type's formula), a modifier (``restarts``, ``warmup``, ``noise``,
     ``clamp``), or ``shared`` (a function of spec/noise.md)."""
+
+    def tables(self) -> list[Table]:
+        """The tables the function reads, in order of first use."""
+        return _unique(n for n in _nodes((self,)) if isinstance(n, Table))
 
 
 @dataclass(frozen=True)
@@ -125,15 +129,20 @@ def walk(expr: Expr) -> Iterator[Expr]:
         yield from walk(expr.value)
 
 
+def trees(step: Let | Guard | Expr) -> tuple[Expr, ...]:
+    """The trees of a binding, an early result or a result."""
+    if isinstance(step, Let):
+        return (step.value,)
+    if isinstance(step, Guard):
+        return step.cond, step.value
+    return (step,)
+
+
 def _nodes(functions: tuple[Function, ...]) -> Iterator[Expr]:
     for f in functions:
-        for step in f.body:
-            if isinstance(step, Let):
-                yield from walk(step.value)
-            else:
-                yield from walk(step.cond)
-                yield from walk(step.value)
-        yield from walk(f.result)
+        for step in (*f.body, f.result):
+            for tree in trees(step):
+                yield from walk(tree)
 
 
 def _unique(items: Iterator) -> list:

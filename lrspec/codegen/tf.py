@@ -13,10 +13,10 @@ from typing import Any
 from ..expr.render import _ATOM, Dialect, number
 from ..expr.tree import Apply, Expr, Gather, IntParam, Param, Table
 from ..formula import Let
-from ..lower import Function, Plan, walk
+from ..lower import Function, Plan, trees, walk
 from .emit import emit_function, helpers_needed
 from .lines import WIDTH, lay_out
-from .tf_prepare import COUNTER, DIV, F64, FMOD, I64, POLYVAL, POW, POWERS, count_index, prepare, trees
+from .tf_prepare import COUNTER, DIV, F64, FMOD, I64, POLYVAL, POW, POWERS, count_index, prepare
 
 __all__ = ["TFDialect", "context", "prepare"]
 

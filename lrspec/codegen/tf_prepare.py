@@ -22,9 +22,9 @@ from dataclasses import fields, is_dataclass, replace
 from ..expr.tree import (Apply, Binary, Call, Compare, Const, Count, Expr, Gather, Int, IntOp, IntParam, Local, Num,
                          Param, Table, ToReal, Unary, Where, is_integer)
 from ..formula import Guard, Let
-from ..lower import Function, walk
+from ..lower import Function, trees, walk
 
-__all__ = ["prepare", "count_index", "trees", "F64", "I64", "COUNTER", "DIV", "FMOD", "POW", "POWERS", "POLYVAL"]
+__all__ = ["prepare", "count_index", "F64", "I64", "COUNTER", "DIV", "FMOD", "POW", "POWERS", "POLYVAL"]
 
 #: Markers that :func:`prepare` puts into the tree as calls, rendered by the dialect.
 F64, I64, COUNTER, DIV, FMOD, POW, POWERS, POLYVAL = ("_f64", "_i64", "_counter", "_div", "_fmod", "_pow", "_powers",
@@ -285,15 +285,6 @@ def _bind_real_counter(f: Function) -> Function:
     body = [Let(s.name, go(s.value)) if isinstance(s, Let) else Guard(go(s.cond), go(s.value))  # type: ignore[arg-type]
             for s in f.body]
     return replace(f, body=(Let("real_t", real_t), *body), result=go(f.result))
-
-
-def trees(step: Let | Guard | Expr) -> tuple[Expr, ...]:
-    """The trees of a binding, an early result or a result."""
-    if isinstance(step, Let):
-        return (step.value,)
-    if isinstance(step, Guard):
-        return step.cond, step.value
-    return (step,)
 
 
 def prepare(f: Function) -> Function:

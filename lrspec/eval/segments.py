@@ -15,7 +15,7 @@ from ..expr.dialects import NumbaDialect
 from ..expr.render import render
 from ..expr.tree import Apply, Call, Compare, Expr, Int, IntOp, IntParam, Local, Param, Table, rewrite
 from ..formula import Guard, Let
-from ..lower import Function, Plan, walk
+from ..lower import Function, Plan, trees, walk
 from ..noise import NORMAL_CENTRAL, NORMAL_QUANTILE, NORMAL_TAIL, central
 
 #: The kernel's normal quantile over a run: ``_normal_quantiles(qs, tails, zs, W, Wi, P, I)``.
@@ -48,22 +48,6 @@ class _Hoisted(NumbaDialect):
         slot = self.int_slot[p.name]
         self.reads[f"n{slot}"] = f"I[{slot}]"
         return f"n{slot}"
-
-
-def _tables(exprs: list[Expr]) -> list[Table]:
-    seen: dict[str, Table] = {}
-    for expr in exprs:
-        for node in walk(expr):
-            if isinstance(node, Table):
-                seen.setdefault(node.name, node)
-    return list(seen.values())
-
-
-def _exprs(f: Function) -> list[Expr]:
-    out: list[Expr] = []
-    for step in f.body:
-        out += [step.value] if isinstance(step, Let) else [step.cond, step.value]
-    return out + [f.result]
 
 
 def _each(lo: str, hi: str, t_first: str | None, body: list[str], pad: str, read: str | None = None,
@@ -118,7 +102,7 @@ def _run(lo: str, hi: str, t_first: str, steps: tuple, result: Expr, d: _Hoisted
 def _at_quantile(steps: tuple, result: Expr) -> tuple[tuple[Let, ...], Apply] | None:
     """The bindings the function's normal quantile call needs for its arguments, and the call; None when it
     has none, or more than one, or when its arguments need a table lookup or another function."""
-    calls = {n for e in (*(x for step in steps for x in _step_exprs(step)), result) for n in walk(e)
+    calls = {n for e in (*(x for step in steps for x in trees(step)), result) for n in walk(e)
              if isinstance(n, Apply) and n.func == NORMAL_QUANTILE}
     if len(calls) != 1:
         return None
@@ -147,12 +131,8 @@ def _live(steps: tuple, result: Expr) -> tuple[tuple, Expr]:
         if isinstance(step, Let) and step.name not in read:
             continue
         kept.append(step)
-        read |= {n.name for e in _step_exprs(step) for n in walk(e) if isinstance(n, Local)}
+        read |= {n.name for e in trees(step) for n in walk(e) if isinstance(n, Local)}
     return tuple(reversed(kept)), result
-
-
-def _step_exprs(step) -> tuple:  # noqa: ANN001
-    return (step.value,) if isinstance(step, Let) else (step.cond, step.value)
 
 
 def _words(lo: str, hi: str, t_first: str, steps: tuple, result: Expr | None, d: _Hoisted, read: str | None,
@@ -189,7 +169,7 @@ def _header(name: str, extra: tuple[str, ...], comment: str, d: _Hoisted) -> lis
 
 def _preamble(d: _Hoisted, f: Function) -> list[str]:
     lines = [f"{local} = {read}" for local, read in sorted(d.reads.items())]
-    return lines + [d.table_view(tbl) for tbl in _tables(_exprs(f))]
+    return lines + [d.table_view(tbl) for tbl in f.tables()]
 
 
 def _per_cycle(f: Function, period: Expr) -> set[str]:
@@ -333,7 +313,7 @@ def _restarts(f: Function, base: NumbaDialect, plan: Plan, comment: str) -> str:
                           "        return"]
         else:
             tail.append(step)  # type: ignore[arg-type]
-    table = next((tbl for tbl in _tables(_exprs(f)) if tbl.integer), None)
+    table = next((tbl for tbl in f.tables() if tbl.integer), None)
     end = (f"{d.table(table)}[i + 1] - t" if table is not None else "(i + 1) * " +
            render(next(n for n in walk(lets["u"].value) if isinstance(n, IntParam)), d) + " - t")
     lines.append(f"    _m = min(hi - _j, {end})")

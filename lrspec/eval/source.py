@@ -11,24 +11,10 @@ import numpy as np
 
 from ..codegen.emit import emit_function
 from ..expr.dialects import NumbaDialect
-from ..lower import Plan, walk
-from ..formula import Guard, Let
+from ..lower import Plan
 from .segments import segment_sources, uses_work_arrays
 
 __all__ = ["kernel_source", "kernel_data"]
-
-
-def _tables_used(f) -> list:  # noqa: ANN001
-    from ..expr.tree import Table
-
-    seen: dict[str, Table] = {}
-    exprs = [*(s.value for s in f.body if isinstance(s, Let)),
-             *(x for s in f.body if isinstance(s, Guard) for x in (s.cond, s.value)), f.result]
-    for expr in exprs:
-        for node in walk(expr):
-            if isinstance(node, Table):
-                seen.setdefault(node.name, node)
-    return list(seen.values())
 
 
 def kernel_source(plan: Plan) -> str:
@@ -41,7 +27,7 @@ def kernel_source(plan: Plan) -> str:
     shared = [*regions, *(plan.fast.get(f.name, f) if f.kind == "shared" else f for f in plan.functions)]
     functions = [emit_function(f, dialect, extra_args=("P", "I"),
                                decorator="@njit(**_JIT)",
-                               preamble=tuple(dialect.table_view(tbl) for tbl in _tables_used(f)))
+                               preamble=tuple(dialect.table_view(tbl) for tbl in f.tables()))
                  for f in shared]
     return render_template("numba_kernel.py.jinja", functions=functions, segments=segment_sources(plan, dialect),
                            entry=plan.root.entry, work=uses_work_arrays(plan),
