@@ -87,11 +87,18 @@ class Spec:
 
         return evaluate(self, steps, dtype)
 
-    def audit(self, start: int, stop: int, progress: Callable[[int], None] | None = None) -> Audit:
+    def audit(self, start: Any, stop: int | None = None, progress: Callable[[int], None] | None = None) -> Audit:
         """min, max, mean, first, last, non-finite count and checksum of lr(t) for start <= t < stop,
-        in constant memory (10**9 steps are fine). ``progress(done)`` is called as blocks of steps finish."""
+        in constant memory (10**9 steps are fine). ``progress(done)`` is called as blocks of steps finish.
+
+        ``spec.audit(steps)`` audits a range or an array of steps instead, in their order: ``first`` and ``last``
+        are lr at the first and last of them, ``start`` and ``stop`` bound them (smallest, largest + 1), and a
+        step given twice counts twice. Steps are checked as :meth:`evaluate` checks them.
+        """
         from .eval import audit
 
+        if stop is None:
+            return audit(self, start, None, progress)
         return audit(self, *_check_range(start, stop), progress)
 
     def __repr__(self) -> str:

@@ -7,11 +7,13 @@ assumes a valid one and raises ValueError/TypeError/KeyError on what it cannot i
 
     naive_lr(doc, t)     -> lr(t) as a float
     naive_u(seed, t, k)  -> the counter-based uniform U(seed, t, k) in (0, 1)
+    audit_checksum(steps, values) -> the audit checksum of those values at those steps
 """
 
 import ast
 import math
 import operator
+import struct
 from functools import lru_cache
 from statistics import NormalDist
 
@@ -460,3 +462,20 @@ def naive_lr(doc, t):
     if not 0 <= t <= T_MAX:
         raise ValueError(f"t out of range: {t}")
     return evaluate(doc["schedule"], t)
+
+
+# ---------------------------------------------------------------- the audit checksum
+def _splitmix64(x):
+    m = (1 << 64) - 1
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & m
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & m
+    return x ^ (x >> 31)
+
+
+def audit_checksum(steps, values):
+    """The sum modulo 2**64 of splitmix64(bits(lr) ^ splitmix64(t)) over the steps (a NaN as the canonical NaN)."""
+    total = 0
+    for t, v in zip(steps, values, strict=True):
+        bits = struct.unpack("<Q", struct.pack("<d", math.nan if v != v else v))[0]
+        total = (total + _splitmix64(bits ^ _splitmix64(t))) % (1 << 64)
+    return f"{total:016x}"

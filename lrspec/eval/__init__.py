@@ -5,6 +5,9 @@ This is the only package that imports numba; ``import lrspec`` and ``lrspec vali
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,11 +19,7 @@ from ..spec import shown
 from .cache import load_kernel
 from .source import kernel_data, kernel_source
 
-from collections.abc import Callable
-from types import ModuleType
-
 if TYPE_CHECKING:
-
     from ..spec import Audit, Spec
 
 __all__ = ["evaluate", "audit", "kernel_for", "warmup"]
@@ -28,9 +27,9 @@ __all__ = ["evaluate", "audit", "kernel_for", "warmup"]
 #: From this many steps on, a call is split into one contiguous part per thread (the kernels release the GIL).
 #: The kernels themselves are serial: Numba's parallel loops would cost a second compilation of each.
 PARALLEL_FROM = 1 << 15
-#: Steps per audit chunk, and chunks per streamed block (the block's arrays are all the memory used).
-AUDIT_CHUNK = 1 << 16
-AUDIT_BLOCK = 1 << 10
+#: From this many steps on, an array or a strided range takes the segment fillers (their first use in a process
+#: compiles a second set of fillers); fewer steps are evaluated step by step. Both give the same values.
+SEGMENTS_FROM = 1 << 15
 
 
 class _Bound:
@@ -82,7 +81,8 @@ def _outside(t: Any) -> LrspecError:
 
 def _as_steps(steps: Any) -> tuple[str, Any]:
     """Classify and check the steps argument by spec/targets.md#inputs: ('int', t), ('range', range) or
-    ('array', int64 array). Floats holding integers are steps; booleans are not."""
+    ('array', array). Floats holding integers are steps; booleans are not. An integer array's domain is checked
+    by the kernel as it reads the steps."""
     if isinstance(steps, (bool, np.bool_)):
         raise _bad_steps("steps must be integers, got a boolean")
     if isinstance(steps, (int, np.integer)):
@@ -108,37 +108,43 @@ def _as_steps(steps: Any) -> tuple[str, Any]:
         return "array", np.empty(arr.shape, dtype=np.int64)
     if arr.dtype.kind not in "fiu":
         raise _bad_steps(f"steps must be integers, got an array of {arr.dtype}")
-    if arr.dtype.kind == "f" and not (np.all(np.isfinite(arr)) and np.all(arr == np.floor(arr))):
-        bad = ~np.isfinite(arr) | (arr != np.floor(arr))
-        raise _bad_steps(f"steps must be integers, got {shown(arr[bad].flat[0])}")
-    if arr.min() < 0 or arr.max() > T_MAX:
-        raise _outside(arr[(arr < 0) | (arr > T_MAX)].flat[0])
-    return "array", arr.astype(np.int64)
+    if arr.dtype.kind == "f":
+        if not (np.all(np.isfinite(arr)) and np.all(arr == np.floor(arr))):
+            bad = ~np.isfinite(arr) | (arr != np.floor(arr))
+            raise _bad_steps(f"steps must be integers, got {shown(arr[bad].flat[0])}")
+        if arr.min() < 0 or arr.max() > T_MAX:  # before a conversion to int64 could wrap them into the domain
+            raise _outside(arr[(arr < 0) | (arr > T_MAX)].flat[0])
+    return "array", arr
+
+
+def _array_steps(arr: np.ndarray) -> np.ndarray:
+    """The steps of an array as contiguous int64 (a uint64 beyond 2**63 wraps negative: the kernel refuses it)."""
+    return np.ascontiguousarray(arr.reshape(-1)).astype(np.int64, copy=False)
 
 
 _pool: Any = None
 
 
-def _in_parts(n: int, work: Callable[[int, int], Any], parallel_from: int = PARALLEL_FROM) -> None:
+def _in_parts(n: int, work: Callable[[int, int], Any], parallel_from: int = PARALLEL_FROM,
+              threads: int | None = None) -> list[Any]:
     """``work(lo, hi)`` over [0, n): on this thread below ``parallel_from``, else in one contiguous part per
-    thread. The first call, on an empty part, compiles on this thread (an interrupt stops it there)."""
+    thread (Numba's thread count, or ``threads``); the parts' results in order. The first call, on an empty part,
+    compiles on this thread (an interrupt stops it there)."""
     global _pool
     from numba import config
 
-    threads = max(1, int(config.NUMBA_NUM_THREADS))
+    threads = max(1, min(int(config.NUMBA_NUM_THREADS), threads or 1 << 30))
     work(0, 0)
     if n < parallel_from or threads == 1:
-        work(0, n)
-        return
+        return [work(0, n)]
     if _pool is None:
         from concurrent.futures import ThreadPoolExecutor
 
         _pool = ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="lrspec")
     bounds = [n * k // threads for k in range(threads + 1)]
     parts = [_pool.submit(work, lo, hi) for lo, hi in zip(bounds[1:-1], bounds[2:], strict=True)]
-    work(bounds[0], bounds[1])
-    for part in parts:
-        part.result()
+    first = work(bounds[0], bounds[1])
+    return [first, *(part.result() for part in parts)]
 
 
 def evaluate(spec: Spec, steps: Any, dtype: Any = None) -> Any:
@@ -151,65 +157,53 @@ def evaluate(spec: Spec, steps: Any, dtype: Any = None) -> Any:
     if kind == "int":
         return out_dtype.type(kernel.lr_scalar(value)) if dtype is not None else float(kernel.lr_scalar(value))
     if kind == "range":
+        if value.step < 0:  # descending: the ascending range, reversed
+            return evaluate(spec, value[::-1], dtype)[::-1].copy()
         out = np.empty(len(value), dtype=out_dtype)
         start, stride = value.start, value.step
         if stride == 1:
             run = kernel.fill_run32 if out_dtype == np.dtype(np.float32) else kernel.fill_run64
             _in_parts(len(out), lambda lo, hi: run(start + lo, out[lo:hi]))
+        elif len(out) < SEGMENTS_FROM:
+            kernel.fill_each(np.arange(start, start + len(out) * stride, stride, dtype=np.int64), out)
         else:
             _in_parts(len(out), lambda lo, hi: kernel.fill_range(start + lo * stride, stride, out[lo:hi]))
         return out
-    flat = np.ascontiguousarray(value.reshape(-1))
+    flat = _array_steps(value)
     out = np.empty(flat.shape[0], dtype=out_dtype)
-    _in_parts(len(out), lambda lo, hi: kernel.fill_steps(flat[lo:hi], out[lo:hi]))
+    fill = (kernel.fill_each if len(out) < SEGMENTS_FROM else
+            kernel.fill_steps32 if out_dtype == np.dtype(np.float32) else kernel.fill_steps64)
+    found = _in_parts(len(out), lambda lo, hi: _shifted(fill(flat[lo:hi], out[lo:hi]), lo))
+    outside = [k for k in found if k >= 0]
+    if outside:
+        raise _outside(value.reshape(-1)[outside[0]])
     return out.reshape(value.shape)
 
 
-def audit(spec: Spec, start: int, stop: int, progress: Callable[[int], None] | None = None) -> Audit:
-    """Streaming statistics of lr(t) for start <= t < stop, in blocks of fixed-size chunks; ``progress`` is
-    called with the number of steps done after each block."""
-    from ..spec import Audit
+def _shifted(index: int, lo: int) -> int:
+    """A fill's index of a step outside the domain, counted from the whole array's start (-1: none)."""
+    return index if index < 0 else lo + index
 
-    kernel = kernel_for(spec)
-    stop = min(stop, T_MAX + 1)
-    mins = np.empty(AUDIT_BLOCK)
-    maxs = np.empty(AUDIT_BLOCK)
-    sums = np.empty(AUDIT_BLOCK)
-    comps = np.empty(AUDIT_BLOCK)
-    counts = np.empty(AUDIT_BLOCK, dtype=np.int64)
-    bad = np.empty(AUDIT_BLOCK, dtype=np.int64)
-    sums64 = np.empty(AUDIT_BLOCK, dtype=np.uint64)
-    lo_all, hi_all = np.inf, -np.inf
-    total = total_comp = 0.0
-    finite = nonfinite = 0
-    checksum = 0
-    block_steps = AUDIT_CHUNK * AUDIT_BLOCK
-    for lo in range(start, stop, block_steps):
-        hi = min(lo + block_steps, stop)
-        n = -(-(hi - lo) // AUDIT_CHUNK)
 
-        def chunks(c0: int, c1: int, lo: int = lo, hi: int = hi) -> None:
-            kernel.audit_block(lo + c0 * AUDIT_CHUNK, min(lo + c1 * AUDIT_CHUNK, hi), AUDIT_CHUNK, mins[c0:c1],
-                               maxs[c0:c1], sums[c0:c1], comps[c0:c1], counts[c0:c1], bad[c0:c1], sums64[c0:c1])
+def audit(spec: Spec, start: Any, stop: int | None, progress: Callable[[int], None] | None = None) -> Audit:
+    """Streaming statistics of lr(t) for start <= t < stop (:mod:`lrspec.eval.auditing`), or, with ``stop`` None,
+    of lr at the steps ``start`` (a range or an array); ``progress`` is called with the number of steps done after
+    each block."""
+    from .auditing import audit_part, audit_steps
 
-        _in_parts(n, chunks, parallel_from=2)
-        lo_all = min(lo_all, float(mins[:n].min()))
-        hi_all = max(hi_all, float(maxs[:n].max()))
-        for s, c in zip(sums[:n].tolist(), comps[:n].tolist()):
-            y = total + s
-            total_comp += ((total - y) + s if abs(total) >= abs(s) else (s - y) + total) + c
-            total = y
-        finite += int(counts[:n].sum())
-        nonfinite += int(bad[:n].sum())
-        checksum = (checksum + sum(int(x) for x in sums64[:n].tolist())) % (1 << 64)
-        if progress is not None:
-            progress(hi - start)
-    count = stop - start
-    mean = (total + total_comp) / finite if finite else float("nan")
-    return Audit(start=start, stop=stop, count=count,
-                 min=lo_all if finite else float("nan"), max=hi_all if finite else float("nan"),
-                 mean=mean, first=float(kernel.lr_scalar(start)), last=float(kernel.lr_scalar(stop - 1)),
-                 nonfinite=nonfinite, checksum=f"{checksum:016x}")
+    if stop is not None:
+        return audit_part(kernel_for(spec), start, min(stop, T_MAX + 1), progress=progress).audit()
+    kind, steps = _as_steps(start)
+    if kind == "int":
+        raise _bad_steps("audit takes start and stop, or a range or an array of steps; got one step")
+    if kind == "range" and steps.step == 1 and len(steps):
+        return audit_part(kernel_for(spec), steps.start, steps.stop, progress=progress).audit()
+    flat = np.arange(steps.start, steps.stop, steps.step, dtype=np.int64) if kind == "range" else \
+        _array_steps(steps)
+    if not len(flat):
+        raise _bad_steps("there are no steps to audit")
+    result = audit_steps(kernel_for(spec), flat, flat if kind == "range" else steps, progress).audit()
+    return replace(result, start=int(flat.min()), stop=int(flat.max()) + 1)
 
 
 def warmup() -> None:

@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 __all__ = ["fdiv", "fmod", "fpow", "fmin", "fmax", "mix32", "uniform", "uniform_key", "uniform_at", "checksum_term",
-           "cos_half_turn", "log_positive"]
+           "cos_half_turn", "log_positive", "fold_values"]
 
 _MASK32 = 0xFFFFFFFF
 #: No disk cache of their own: their machine code is linked into each kernel and cached with it, under the kernel's
@@ -136,6 +136,28 @@ def checksum_term(bits: np.uint64, t: int) -> np.uint64:
 
 
 @njit(inline="always", **_OPTS)
+def fold_values(buf: np.ndarray, m: int, mn: float, mx: float, n: int, s: float, comp: float
+                ) -> tuple[float, float, int, float, float]:
+    """An audit's running min, max, finite count and Neumaier-compensated sum, over buf[:m]'s finite values.
+    A NaN in buf is made the canonical NaN, so that the checksum does not depend on its payload."""
+    for q in range(m):
+        v = buf[q]
+        if v - v == 0.0:
+            n += 1
+            mn = min(mn, v)
+            mx = max(mx, v)
+            y = s + v
+            if abs(s) >= abs(v):
+                comp += (s - y) + v
+            else:
+                comp += (v - y) + s
+            s = y
+        elif v != v:
+            buf[q] = np.nan
+    return mn, mx, n, s, comp
+
+
+@njit(inline="always", **_OPTS)
 def cos_half_turn(x: float) -> float:
     """cos(x) for 0 <= x <= pi, branch-free so that loops over it vectorize (libm's cos does not, here).
 
@@ -176,3 +198,36 @@ def log_positive(x: float) -> float:
     r = z * (_LG1 + z * (_LG2 + z * (_LG3 + z * (_LG4 + z * (_LG5 + z * (_LG6 + z * _LG7))))))
     e = float(k)
     return e * _LN2_HI + ((2.0 * s) + (s * r + e * _LN2_LO))
+
+
+@njit(**_OPTS)
+def count_below(ts: np.ndarray, d: int, lo: int, hi: int, bound: int) -> int:
+    """How many of the ascending steps ``ts[lo:hi] - d`` lie below ``bound``: a binary search (no ``ts - d`` or
+    ``bound + d`` is formed that could overflow)."""
+    a = lo
+    b = hi
+    while a < b:
+        mid = (a + b) >> 1
+        if ts[mid] - d < bound:
+            a = mid + 1
+        else:
+            b = mid
+    return a - lo
+
+
+@njit(**_OPTS)
+def scan_steps(ts: np.ndarray) -> int:
+    """The index of the first step of ``ts`` outside 0 <= t <= 2**53, else -1 when the steps never decrease and
+    -2 when they do (two branch-free passes, so that both vectorize)."""
+    n = ts.shape[0]
+    bad = 0
+    for i in range(n):
+        bad += (ts[i] < 0) | (ts[i] > 9007199254740992)
+    if bad:
+        for i in range(n):
+            if ts[i] < 0 or ts[i] > 9007199254740992:
+                return i
+    down = 0
+    for i in range(1, n):
+        down += ts[i] < ts[i - 1]
+    return -1 if down == 0 else -2

@@ -1,5 +1,8 @@
 """The reference kernel's segment fillers: ``_seg<f>(t0, buf, lo, hi, P, I)`` writes f(t0), f(t0 + 1), ... into
-``buf[lo:hi]``, for every function f of a plan.
+``buf[lo:hi]``, and ``_aseg<f>(_ts, _d, buf, lo, hi, P, I)`` writes f(_ts[k] - _d) into ``buf[k]`` for ascending
+steps ``_ts``, for every function f of a plan. Both are written by the same generators from the same lowered
+functions; they differ only in where a step comes from and how a piece's length is found (a subtraction for a
+run, a binary search for an array).
 
 A run of steps is split where the function's structure changes (a phase or cycle start, the end of a warm-up),
 so that counter arithmetic happens once per piece and the inner loops read the document's numbers from locals
@@ -27,10 +30,13 @@ _T = Local("t", integer=True)
 
 
 class _Hoisted(NumbaDialect):
-    """The kernel dialect with every number read once into a local before the loop."""
+    """The kernel dialect with every number read once into a local before the loop, and the filler's source of
+    steps: a run from ``t0``, or (``array``) the ascending steps ``_ts[k] - _d``."""
 
-    def __init__(self, base: NumbaDialect) -> None:
+    def __init__(self, base: NumbaDialect, array: bool = False) -> None:
         self.__dict__.update(base.__dict__)
+        self.array = array
+        self.prefix = "_aseg" if array else "_seg"
         self.data: str = base.__dict__.get("data", "P, I")
         """The arguments every segment filler passes on: the document's numbers, and the work arrays ``W``, ``Wi``
         where the plan draws normal noise."""
@@ -49,16 +55,41 @@ class _Hoisted(NumbaDialect):
         self.reads[f"n{slot}"] = f"I[{slot}]"
         return f"n{slot}"
 
+    @property
+    def source(self) -> str:
+        """The filler's parameters that give its steps."""
+        return "_ts, _d" if self.array else "t0"
 
-def _each(lo: str, hi: str, t_first: str | None, body: list[str], pad: str, read: str | None = None,
+    def at(self, j: str) -> str:
+        """The step at buffer index ``j`` (array fillers; a run tracks its step instead)."""
+        return f"_ts[{j}] - _d"
+
+    def piece(self, bound: str, t: str, hi: str = "hi") -> str:
+        """The number of steps from ``_j`` (whose step is ``t``) to ``hi`` that lie below ``bound``."""
+        return f"count_below(_ts, _d, _j, {hi}, {bound})" if self.array else f"min({hi} - _j, {bound} - {t})"
+
+    def call(self, name: str, t0: str, extra: list[str], lo: str, hi: str) -> str:
+        """A call of function ``name``'s filler on ``buf[lo:hi]``, whose first step is ``t0`` (an expression of
+        the caller's ``t``, which advances with it)."""
+        if self.array:
+            source = "_ts, _d" if t0 == "t0" else f"_ts, _d + t - ({t0})"
+        else:
+            source = t0
+        return f"{self.prefix}{name}({', '.join((source, *extra, 'buf', lo, hi, self.data))})"
+
+
+def _each(d: _Hoisted, lo: str, hi: str, t_first: str | None, body: list[str], pad: str, read: str | None = None,
           views: tuple[tuple[str, str], ...] = ()) -> list[str]:
-    """A loop over ``buf[lo:hi]`` as the view ``_b``: t runs from ``t_first`` (not bound when None, for a body
-    that does not read it); ``read`` binds the buffer's value. ``views`` are (view, array) pairs: the same steps
-    of a work array that holds the steps from ``lo`` of the filler."""
+    """A loop over ``buf[lo:hi]`` as the view ``_b``: t runs from ``t_first``, or over the array's steps (not bound
+    when None, for a body that does not read it); ``read`` binds the buffer's value. ``views`` are (view, array)
+    pairs: the same steps of a work array that holds the steps from ``lo`` of the filler."""
     at = (f"{lo} - lo", f"{hi} - lo") if lo != "lo" else ("0", "hi - lo")
-    head = [f"{pad}_b = buf[{lo}:{hi}]", *(f"{pad}{view} = {array}[{at[0]}:{at[1]}]" for view, array in views),
+    steps = t_first is not None or any("_sv[_i]" in line for line in body)
+    head = [f"{pad}_b = buf[{lo}:{hi}]", *([f"{pad}_sv = _ts[{lo}:{hi}]"] if d.array and steps else []),
+            *(f"{pad}{view} = {array}[{at[0]}:{at[1]}]" for view, array in views),
             f"{pad}for _i in range(_b.shape[0]):"]
-    head += [f"{pad}    t = {t_first} + _i"] if t_first else []
+    if t_first is not None:
+        head.append(f"{pad}    t = _sv[_i] - _d" if d.array else f"{pad}    t = {t_first} + _i")
     return head + ([f"{pad}    {read} = _b[_i]"] if read else []) + [f"{pad}    {line}" for line in body]
 
 
@@ -143,11 +174,12 @@ def _words(lo: str, hi: str, t_first: str, steps: tuple, result: Expr | None, d:
     steps, result, seeds = _keyed(steps, result)
     body = [*head, *_steps(steps, result, d)]
     if not seeds:
-        return _each(lo, hi, t_first, body, "", read, views)
+        return _each(d, lo, hi, t_first, body, "", read, views)
     keys = [f"    _key{n} = uniform_key({render(seed, d)}, _w)" for n, seed in enumerate(seeds)]
-    return [f"_s = {t_first}", f"_j = {lo}", f"while _j < {hi}:", "    _w = _s >> 32",
-            f"    _m = min({hi} - _j, ((_w + 1) << 32) - _s)", *keys,
-            *_each("_j", "_j + _m", "_s", body, "    ", read, views), "    _j += _m", "    _s += _m"]
+    first, advance = ([f"    _s = {d.at('_j')}"], []) if d.array else ([], ["    _s += _m"])
+    return [*([] if d.array else [f"_s = {t_first}"]), f"_j = {lo}", f"while _j < {hi}:", *first,
+            "    _w = _s >> 32", f"    _m = {d.piece('((_w + 1) << 32)', '_s', hi)}", *keys,
+            *_each(d, "_j", "_j + _m", "_s", body, "    ", read, views), "    _j += _m", *advance]
 
 
 def _steps(steps, result: Expr | None, d: _Hoisted) -> list[str]:
@@ -163,8 +195,8 @@ def _steps(steps, result: Expr | None, d: _Hoisted) -> list[str]:
 
 
 def _header(name: str, extra: tuple[str, ...], comment: str, d: _Hoisted) -> list[str]:
-    params = ", ".join(("t0", *extra, "buf", "lo", "hi", d.data))
-    return [f"# {comment}", "@njit(**_JIT)", f"def _seg{name}({params}):"]
+    params = ", ".join((d.source, *extra, "buf", "lo", "hi", d.data))
+    return [f"# {comment}", "@njit(**_JIT)", f"def {d.prefix}{name}({params}):"]
 
 
 def _preamble(d: _Hoisted, f: Function) -> list[str]:
@@ -205,24 +237,26 @@ def _is_child(parent: Expr, node: Expr) -> bool:
     return False
 
 
-def _cycles(f: Function, period: Expr, base: NumbaDialect, comment: str) -> str:
+def _cycles(f: Function, period: Expr, d: _Hoisted, comment: str) -> str:
     """One cycle at a time: what depends on the cycle alone once, the rest step by step."""
-    d = _Hoisted(base)
     fixed = _per_cycle(f, period)
     extra = tuple(a for a in f.args if a != "t")
     n = render(period, d)
-    lines = ["_s = t0", "_j = lo", "while _j < hi:", "    t = _s", f"    _m = min(hi - _j, {n} - t % {n})"]
+    if d.array:
+        lines = ["_j = lo", "while _j < hi:", f"    t = {d.at('_j')}", f"    _m = {d.piece(f't - t % {n} + {n}', 't')}"]
+    else:
+        lines = ["_s = t0", "_j = lo", "while _j < hi:", "    t = _s", f"    _m = min(hi - _j, {n} - t % {n})"]
     once = [step for step in f.body if isinstance(step, Let) and step.name in fixed]
     lines += [f"    {step.name} = {render(step.value, d)}" for step in once]
     per_step = [step for step in f.body if step not in once]
-    lines += [*_each("_j", "_j + _m", "_s", _steps(per_step, f.result, d), "    "), "    _j += _m", "    _s += _m"]
+    lines += [*_each(d, "_j", "_j + _m", "_s", _steps(per_step, f.result, d), "    "), "    _j += _m",
+              *([] if d.array else ["    _s += _m"])]
     body = _preamble(d, f) + lines
     return "\n".join(_header(f.name, extra, comment, d) + ["    " + line for line in body])
 
 
-def _loop(f: Function, base: NumbaDialect, comment: str) -> str:
+def _loop(f: Function, d: _Hoisted, comment: str) -> str:
     """Step by step, the function's body inlined in the loop and its numbers read once."""
-    d = _Hoisted(base)
     extra = tuple(a for a in f.args if a != "t")
     loop = _run("lo", "hi", "t0", f.body, f.result, d)
     body = _preamble(d, f) + loop
@@ -253,52 +287,54 @@ def _split(f: Function) -> list[tuple[Expr | None, Expr]] | None:
     return pieces + [(None, f.result)] if pieces else None
 
 
-def _split_run(f: Function, pieces: list[tuple[Expr | None, Expr]], base: NumbaDialect, comment: str) -> str:
+def _split_run(f: Function, pieces: list[tuple[Expr | None, Expr]], d: _Hoisted, comment: str) -> str:
     """Each piece over the part of the run before its bound: a call's own segments where the piece is a call of
     ``t - c``, else step by step."""
-    d = _Hoisted(base)
-    lines = ["t = t0", "_j = lo"]
+    lines = [f"t = {d.at('lo')} if lo < hi else 0" if d.array else "t = t0", "_j = lo"]
     for bound, value in pieces:
         call = value if isinstance(value, Apply) and len(value.args) == 1 else None
         offset = _affine(call.args[0]) if call is not None else None
+        pad = "    "
         if bound is not None:
-            lines += [f"if _j < hi and t < {render(bound, d)}:", f"    _m = min(hi - _j, {render(bound, d)} - t)"]
-            pad = "    "
+            lines += [f"if _j < hi and t < {render(bound, d)}:", f"    _m = {d.piece(render(bound, d), 't')}"]
         else:
             lines += ["if _j < hi:", "    _m = hi - _j"]
-            pad = "    "
         if call is not None and offset is not None:
             shift = f" - {render(offset, d)}" if isinstance(offset, IntParam) and offset.name else ""
-            lines.append(f"{pad}_seg{call.func}(t{shift}, buf, _j, _j + _m, {d.data})")
+            lines.append(pad + d.call(call.func, f"t{shift}", [], "_j", "_j + _m"))
         else:
-            lines += _each("_j", "_j + _m", None, [f"_b[_i] = {f.name}(t + _i, P, I)"], pad)
-        lines += [f"{pad}_j += _m", f"{pad}t += _m"]
+            step = "_sv[_i] - _d" if d.array else "t + _i"
+            lines += _each(d, "_j", "_j + _m", None, [f"_b[_i] = {f.name}({step}, P, I)"], pad)
+        lines += [f"{pad}_j += _m"]
+        if bound is not None:
+            lines += [f"{pad}if _j < hi:", f"{pad}    t = {d.at('_j')}"] if d.array else [f"{pad}t += _m"]
     body = _preamble(d, f) + lines
     return "\n".join(_header(f.name, (), comment, d) + ["    " + line for line in body])
 
 
-def _post(f: Function, base: NumbaDialect, comment: str) -> str | None:
+def _post(f: Function, d: _Hoisted, comment: str) -> str | None:
     """A function that starts with ``v = inner(t)``: the inner function's segments, then the rest step by step
     on the values in the buffer (noise, clamp)."""
     first = f.body[0] if f.body else None
     if not (isinstance(first, Let) and isinstance(first.value, Apply) and first.value.args == (_T,)):
         return None
     rest = Function(f.name, f.args, f.body[1:], f.result, f.section, f.kind)
-    d = _Hoisted(base)
     loop = _run("lo", "hi", "t0", rest.body, rest.result, d, read=first.name)
-    body = _preamble(d, rest) + [f"_seg{first.value.func}(t0, buf, lo, hi, {d.data})"] + loop
+    body = _preamble(d, rest) + [d.call(first.value.func, "t0", [], "lo", "hi")] + loop
     return "\n".join(_header(f.name, (), comment, d) + ["    " + line for line in body])
 
 
-def _restarts(f: Function, base: NumbaDialect, plan: Plan, comment: str) -> str:
+def _restarts(f: Function, d: _Hoisted, comment: str) -> str:
     """spec/modifiers.md#restarts, one cycle at a time: the cycle's index, position and length once, the core's
     segments over the part of the run in the cycle, then the decay on the buffer."""
-    d = _Hoisted(base)
     lets = {step.name: step for step in f.body if isinstance(step, Let)}
     call_name = next((name for name, step in lets.items() if isinstance(step.value, Apply)), None)
     call = lets[call_name].value if call_name is not None else f.result
     assert isinstance(call, Apply)
-    lines = ["t = t0", "_j = lo", "while _j < hi:"]
+    if d.array:
+        lines = ["_j = lo", "while _j < hi:", f"    t = {d.at('_j')}"]
+    else:
+        lines = ["t = t0", "_j = lo", "while _j < hi:"]
     after = False
     tail: list[str] = []
     for step in f.body:
@@ -314,12 +350,11 @@ def _restarts(f: Function, base: NumbaDialect, plan: Plan, comment: str) -> str:
         else:
             tail.append(step)  # type: ignore[arg-type]
     table = next((tbl for tbl in f.tables() if tbl.integer), None)
-    end = (f"{d.table(table)}[i + 1] - t" if table is not None else "(i + 1) * " +
-           render(next(n for n in walk(lets["u"].value) if isinstance(n, IntParam)), d) + " - t")
-    lines.append(f"    _m = min(hi - _j, {end})")
-    args = [render(a, d) for a in call.args[1:]]
-    call_args = ", ".join((render(call.args[0], d), *args, "buf", "_j", "_j + _m", d.data))
-    lines.append(f"    _seg{call.func}({call_args})")
+    end = (f"{d.table(table)}[i + 1]" if table is not None else "(i + 1) * " +
+           render(next(n for n in walk(lets["u"].value) if isinstance(n, IntParam)), d))
+    lines.append(f"    _m = {d.piece(end, 't')}")
+    lines.append("    " + d.call(call.func, render(call.args[0], d), [render(a, d) for a in call.args[1:]], "_j",
+                                "_j + _m"))
     if call_name is not None:
         assert not any(n == _T for step in tail for n in walk(step.value)), "the decay reads the step"
         once = []
@@ -328,8 +363,8 @@ def _restarts(f: Function, base: NumbaDialect, plan: Plan, comment: str) -> str:
                 break
             once.append(step)
         lines += [f"    {step.name} = {render(step.value, d)}" for step in once]
-        lines += _each("_j", "_j + _m", None, _steps(tail[len(once):], f.result, d), "    ", read=call_name)
-    lines += ["    _j += _m", "    t += _m"]
+        lines += _each(d, "_j", "_j + _m", None, _steps(tail[len(once):], f.result, d), "    ", read=call_name)
+    lines += ["    _j += _m", *([] if d.array else ["    t += _m"])]
     body = _preamble(d, f) + lines
     return "\n".join(_header(f.name, (), comment, d) + ["    " + line for line in body])
 
@@ -366,30 +401,30 @@ def uses_work_arrays(plan: Plan) -> bool:
     return any(f.name == NORMAL_QUANTILE for f in plan.functions)
 
 
-def segment_sources(plan: Plan, base: NumbaDialect) -> list[str]:
-    """A segment filler for every function of ``plan`` that computes a rate, and the normal quantile over a run
-    where the plan draws normal noise."""
+def segment_sources(plan: Plan, base: NumbaDialect, array: bool = False) -> list[str]:
+    """A segment filler for every function of ``plan`` that computes a rate (for ascending arrays of steps when
+    ``array``), and the normal quantile over a run where the plan draws normal noise (with the run's fillers)."""
     work = uses_work_arrays(plan)
     base.data = "W, Wi, P, I" if work else "P, I"  # type: ignore[attr-defined]
-    out = [_quantiles(base)] if work else []
+    out = [_quantiles(base)] if work and not array else []
     for f in plan.functions:
         if f.kind == "shared":
             continue
-        comment = f"{f.section}: segments"
-        if f.kind == "restarts":
-            out.append(_restarts(f, base, plan, comment))
-            continue
-        pieces = _split(f)
-        if pieces is not None:
-            out.append(_split_run(f, pieces, base, comment))
-            continue
-        post = _post(f, base, comment)
-        if post is not None:
-            out.append(post)
-            continue
-        fast = plan.fast.get(f.name)
-        if f.name in plan.periods and fast is None:
-            out.append(_cycles(f, plan.periods[f.name], base, comment))
-            continue
-        out.append(_loop(fast or f, base, fast.section if fast else comment))
+        out.append(_filler(f, plan, _Hoisted(base, array), f"{f.section}: segments"))
     return out
+
+
+def _filler(f: Function, plan: Plan, d: _Hoisted, comment: str) -> str:
+    """The filler of ``f``: the first of the generators above that applies to its form."""
+    if f.kind == "restarts":
+        return _restarts(f, d, comment)
+    pieces = _split(f)
+    if pieces is not None:
+        return _split_run(f, pieces, d, comment)
+    post = _post(f, d, comment)
+    if post is not None:
+        return post
+    fast = plan.fast.get(f.name)
+    if f.name in plan.periods and fast is None:
+        return _cycles(f, plan.periods[f.name], d, comment)
+    return _loop(fast or f, d, fast.section if fast else comment)

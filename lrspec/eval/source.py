@@ -24,12 +24,14 @@ def kernel_source(plan: Plan) -> str:
     dialect = NumbaDialect(plan.params, plan.int_params, plan.tables)
     own = {f.name for f in plan.functions}
     regions = [f for name, f in plan.fast.items() if name not in own]  # the kernel's own functions (noise.py)
-    shared = [*regions, *(plan.fast.get(f.name, f) if f.kind == "shared" else f for f in plan.functions)]
+    # every function in its fast form, so that a step's value never depends on how it was asked for
+    shared = [*regions, *(plan.fast.get(f.name, f) for f in plan.functions)]
     functions = [emit_function(f, dialect, extra_args=("P", "I"),
                                decorator="@njit(**_JIT)",
                                preamble=tuple(dialect.table_view(tbl) for tbl in f.tables()))
                  for f in shared]
     return render_template("numba_kernel.py.jinja", functions=functions, segments=segment_sources(plan, dialect),
+                           array_segments=segment_sources(plan, dialect, array=True),
                            entry=plan.root.entry, work=uses_work_arrays(plan),
                            data="W, Wi, P, I" if uses_work_arrays(plan) else "P, I")
 

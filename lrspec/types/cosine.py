@@ -7,8 +7,8 @@ from typing import ClassVar, Literal
 
 from pydantic import model_validator
 
-from ..expr.tree import Call
-from ..formula import PI, Scope, cos, h, imin, real, t
+from ..expr.tree import Call, Num
+from ..formula import PI, Scope, cos, ge, h, imin, real, t, where
 from ..model._base import Fraction, Positive, Rate, Steps, fail
 from ..model.nodes import NodeBase
 from .base import NodeType, Shape, g, steps
@@ -57,12 +57,13 @@ def _between_the_ends(n: Cosine, s: Scope, c):
 
 def fast(n: Cosine, s: Scope):
     """The kernel's fast path (spec/numerics.md#fast-paths): th by one multiplication with pi / H, and a cosine
-    polynomial on [0, pi] that vectorizes; only for the plain half cosine (exponent 1)."""
+    polynomial on [0, pi] that vectorizes; only for the plain half cosine (exponent 1). From H on the factor is 0
+    exactly, as the formula's is (the polynomial's cos(pi) may miss -1 by an ulp)."""
     if n.exponent != 1.0:
         return formula(n, s)
     w = s.let("w", PI / real(h))
     th = s.let("th", real(imin(t, h)) * w)
-    c = s.let("c", 0.5 * (1.0 + Call("cos_half_turn", (th,), ieee=False)))
+    c = s.let("c", where(ge(t, h), Num(0.0), 0.5 * (1.0 + Call("cos_half_turn", (th,), ieee=False))))
     return _between_the_ends(n, s, c)
 
 

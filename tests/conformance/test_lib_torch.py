@@ -174,7 +174,13 @@ def test_bit_for_bit_where_the_loop_is_a_closed_form_or_a_table(schedule, build,
     # MultiStepLR and ConstantLR: the alias's values are torch's recursion (lr * gamma ** count, lr * (1 / factor));
     # CosineAnnealingWarmRestarts (stepped), OneCycleLR, LambdaLR: torch's loop evaluates a closed form
     ref = torch_lrs(build, schedule.get("base_lr", 1.0), n)
-    assert np.array_equal(alias(schedule).evaluate(np.arange(n)), ref)
+    got = alias(schedule).evaluate(np.arange(n))
+    if schedule["type"] == "torch.CosineAnnealingWarmRestarts":
+        # lrspec's cosine is its vectorizing fast path, within 1e-15 of the peak (spec/numerics.md#fast-paths)
+        assert np.abs(got - ref).max() <= 1e-15 * schedule["base_lr"]
+        assert np.array_equal(got[ref == schedule["base_lr"]], ref[ref == schedule["base_lr"]])  # restarts exact
+    else:
+        assert np.array_equal(got, ref)
 
 
 def _closed_form(sched, t: int) -> float:
@@ -238,7 +244,7 @@ def test_cosine_annealing_warm_restarts_far_cycles_by_epoch():
                 if t in CAWR_FLOAT_LOG_BUG:
                     assert ref == CAWR_FLOAT_LOG_BUG[t] and got == 0.1
                     continue
-                assert got == ref, t
+                assert got == pytest.approx(ref, abs=1e-15 * 0.1, rel=0), t  # the cosine fast path's bound
                 checked += 1
     assert checked == 4 * len(starts) - len(CAWR_FLOAT_LOG_BUG)
 

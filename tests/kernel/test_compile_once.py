@@ -28,7 +28,7 @@ PROBE = textwrap.dedent('''
         values = spec.evaluate(range(0, 3000)).tolist() + spec.evaluate(np.arange(0, 3000, 7)).tolist()
         kernel = kernel_for(spec)
         modules.add(id(kernel.module))
-        fills = (kernel.fill_run64, kernel.fill_steps)
+        fills = (kernel.fill_run64, kernel.fill_each)  # a run, and a short array
         out.append({"misses": sum(sum(f.stats.cache_misses.values()) for f in fills),
                     "hits": sum(sum(f.stats.cache_hits.values()) for f in fills),
                     "compiled": sum(len(f.signatures) for f in fills), "first": values[:3]})
