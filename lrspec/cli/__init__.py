@@ -1,16 +1,18 @@
 """The ``lrspec`` command: validate, evaluate, audit, generate code, check conformance, print the schema; plot,
 diff and explain schedules, start one from a template, import a Keras config.
 
-Exit status: 0 success; 1 an invalid document, a non-finite audit, a failed conformance check, or a file
-that cannot be read or written; 2 a usage error, or an environment variable that cannot work
-(``NUMBA_THREADING_LAYER`` naming a layer Numba cannot start); 130 interrupted (Ctrl-C, at any point, also
-during a compile); 141 the reader of standard output went away (broken pipe).
+Exit status: 0 success; 1 an invalid document, a non-finite audit, a failed conformance check, a file
+that cannot be read or written, or a Dask scheduler that cannot be reached; 2 a usage error, or an environment
+variable that cannot work (``NUMBA_THREADING_LAYER`` naming a layer Numba cannot start); 130 interrupted (Ctrl-C,
+at any point, also during a compile); 141 the reader of standard output went away (broken pipe).
 
 A kernel cache directory that cannot be used is one ``lrspec: warning: ...`` line on standard error; the
 command goes on with kernels compiled in memory.
 
 ``lrspec validate`` only parses and checks documents: it never imports numpy, numba or jinja2, so it
-is quick enough for pre-commit hooks and editors. Other commands import what they need lazily.
+is quick enough for pre-commit hooks and editors. Other commands import what they need lazily: ``lrspec audit``
+imports dask.distributed (the ``dask`` extra) only with ``--scheduler`` or ``--workers``, to audit many documents or
+very long ranges on a Dask cluster with the local audit's numbers bit for bit.
 """
 
 from __future__ import annotations
@@ -24,9 +26,8 @@ import warnings
 
 from .. import __version__
 from ..diagnostics import KernelCacheWarning, LrspecError, SettingError, render_text
-from . import codegen, completion, diff, evaluate, explain, importing, init, plot, validate
-from ._common import (EXIT_BROKEN_PIPE, EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, RAW, Usage,
-                      silence_stdout)
+from . import audit, codegen, completion, diff, evaluate, explain, importing, init, plot, validate
+from ._common import EXIT_BROKEN_PIPE, EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, RAW, Usage, silence_stdout
 
 __all__ = ["main", "build_parser"]
 
@@ -35,6 +36,7 @@ commands:
   validate   check documents and show every problem with its line and column
   eval       write lr(t) for a range of steps as CSV, JSON or .npy
   audit      summarize lr(t) over a range: min, max, mean, non-finite count, checksum
+             (several documents; on a Dask cluster with --scheduler ADDRESS or --workers N)
   schema     print the JSON Schema of the format (for editors)
   normalize  print the core form of a document (library aliases desugared)
   generate   write PyTorch, TensorFlow/Keras or JAX code for a schedule
@@ -50,6 +52,7 @@ Example:
   lrspec validate examples/*.yaml
   lrspec eval examples/clr-triangular2.yaml --steps 10000 -o lr.csv
   lrspec audit examples/clr-triangular2.yaml --steps 1000000
+  lrspec audit examples/*.yaml --steps 1e10 --workers 4
   lrspec init && lrspec explain schedule.yaml && lrspec plot schedule.yaml
 
 Run 'lrspec COMMAND --help' for the options of a command.
@@ -64,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     validate.register(sub)
     evaluate.register(sub)
+    audit.register(sub)
     codegen.register(sub)
     plot.register(sub)
     diff.register(sub)

@@ -1,4 +1,4 @@
-"""``lrspec eval`` and ``lrspec audit``: the schedule's values over a range of steps, streamed."""
+"""``lrspec eval``: the schedule's values over a range of steps, streamed."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import argparse
 import json
 import os
 import sys
-from typing import IO, TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from itertools import chain
+from typing import IO, TYPE_CHECKING, Any
 
 from ..diagnostics import Diagnostic, LrspecError
-from ._common import EXIT_FAIL, EXIT_OK, RAW, Usage, add_range, isatty, load, number, out, step_range, write_file
+from ._common import EXIT_OK, RAW, Usage, add_range, isatty, load, number, step_range, write_file
 from ._progress import Progress, wanted
 
 if TYPE_CHECKING:
@@ -40,18 +42,6 @@ A progress bar appears on standard error for long runs on an interactive termina
 standard error is piped, nor when the CI environment variable is set).
 """
 
-_AUDIT_EPILOG = """\
-Prints count, min, max, mean, first, last, the number of non-finite values and a checksum of
-lr(t) over the steps, in constant memory (10**9 steps are fine). min, max and mean ignore
-non-finite values. Exit status 1 when any value is not finite (nan or inf), else 0. Long runs show
-a progress bar on standard error when it is an interactive terminal and CI is not set.
-
-Example:
-  lrspec audit examples/clr-exp-range.yaml --steps 1000000
-  lrspec audit schedule.yaml --start 1000 --stop 2000 --format json
-"""
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", formatter_class=RAW, epilog=_EVAL_EPILOG,
                        help="write lr(t) for a range of steps",
@@ -64,16 +54,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--float32", action="store_true", help="round each value to binary32")
     p.add_argument("--momentum", action="store_true", help="the document's momentum schedule instead of lr")
     p.set_defaults(run=_cmd_eval, parser=p)
-
-    p = sub.add_parser("audit", formatter_class=RAW, epilog=_AUDIT_EPILOG,
-                       help="summarize lr(t) over a range of steps",
-                       description="Summarize a schedule over a range of steps: min, max, mean, first, last, "
-                                   "non-finite count and checksum.")
-    p.add_argument("file", metavar="FILE", help="the document ('-' for standard input)")
-    add_range(p, stride=False)
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
-    p.add_argument("--momentum", action="store_true", help="the document's momentum schedule instead of lr")
-    p.set_defaults(run=_cmd_audit, parser=p)
 
 
 def _schedule(args: argparse.Namespace) -> Spec:
@@ -136,7 +116,13 @@ def _chunks(spec: Spec, steps: range, dtype: Any, progress: Progress | None = No
 def _write_csv(stream: IO[str], spec: Spec, steps: range, chunks: Callable[[], Any], dtype: Any) -> None:
     stream.write("step,lr\n")
     for part, values in chunks():
-        stream.write("".join(f"{t},{v!r}\n" for t, v in zip(part, values.tolist())))
+        stream.write(_csv_rows(part, values.tolist()))
+
+
+def _csv_rows(part: range, values: list[float]) -> str:
+    """A chunk's ``step,lr`` lines from one %-format of the whole chunk (``%d`` of an int is its str, ``%r`` of a
+    float its repr, ``nan``/``inf``/``-inf`` included): the per-row work is only the conversions."""
+    return ("%d,%r\n" * len(values)) % tuple(chain.from_iterable(zip(part, values, strict=True)))
 
 
 def _write_json(stream: IO[str], spec: Spec, steps: range, chunks: Callable[[], Any], dtype: Any) -> None:
@@ -145,8 +131,18 @@ def _write_json(stream: IO[str], spec: Spec, steps: range, chunks: Callable[[], 
         stream.write((", " if lo else "") + ", ".join(map(str, steps[lo:lo + CHUNK])))
     stream.write('], "lr": [')
     for i, (_, values) in enumerate(chunks()):
-        stream.write((", " if i else "") + ", ".join(json.dumps(number(v)) for v in values.tolist()))
+        stream.write((", " if i else "") + _json_numbers(values))
     stream.write("]}\n")
+
+
+def _json_numbers(values: Any) -> str:
+    """A chunk's values as JSON: json.dumps writes a finite float as its repr, so an all-finite chunk is joined in
+    bulk; only a chunk with a non-finite value goes value by value."""
+    import numpy as np
+
+    if np.isfinite(values).all():
+        return ", ".join(map(repr, values.tolist()))
+    return ", ".join(json.dumps(number(v)) for v in values.tolist())
 
 
 def _write_npy(stream: IO[bytes], spec: Spec, steps: range, chunks: Callable[[], Any], dtype: Any) -> None:
@@ -157,31 +153,3 @@ def _write_npy(stream: IO[bytes], spec: Spec, steps: range, chunks: Callable[[],
                                                   "fortran_order": False, "shape": (len(steps),)})
     for _, values in chunks():
         stream.write(values.astype(little, copy=False).tobytes())
-
-
-def _cmd_audit(args: argparse.Namespace) -> int:
-    steps = step_range(args)
-    spec = _schedule(args)
-    progress = Progress(len(steps), "audit")
-    try:
-        result = spec.audit(steps.start, steps.stop, progress.update)
-    finally:
-        progress.close()
-    file = "<stdin>" if args.file == "-" else args.file
-    fields = result.as_dict()
-    if args.format == "json":
-        row = {"file": file, "name": spec.name, **fields}
-        out(json.dumps({k: number(v) if isinstance(v, float) else v for k, v in row.items()}, indent=2) + "\n")
-    else:
-        rows = [("file", file), ("name", spec.name), ("steps", f"{result.start} <= t < {result.stop}")]
-        rows += [(k, repr(v) if isinstance(v, float) else str(v)) for k, v in fields.items()
-                 if k not in ("start", "stop")]
-        out("".join(f"{k:<10} {v}\n" for k, v in rows))
-    if result.nonfinite:
-        sys.stdout.flush()
-        print(f"{file}: lr(t) is not finite (nan or inf) at {result.nonfinite} of {result.count} steps in "
-              f"{result.start} <= t < {result.stop}", file=sys.stderr)
-        return EXIT_FAIL
-    return EXIT_OK
-
-

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import astuple
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import lrspec
-from lrspec.cli import main
+from lrspec.cli import diff, main
+from lrspec.cli._common import load
+from lrspec.cli.diff import Difference, compare
 from lrspec.cli.explain import explain
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +65,160 @@ def test_diff_tolerances_and_default_range(tmp_path, capsys):
                     str(EXAMPLES / "cosine-decay-small.yaml"))
     assert code == 1 and "first at t=0: 0.01 vs 0.001" in out and "(56 steps)" in out
     assert run(capsys, "diff", a, b, "--steps", "5", "--rtol", "-1")[0] == 2
+
+
+COSINE = ("{type: cosine, initial_lr: %s, final_lr: 0.0, warmup: {steps: %d, initial_lr: 0.0}, "
+          "restarts: {period: 3000, period_mul: 2.0, decay: 0.5}}")
+
+# (a, b, range, rtol, atol): schedules that differ in several ways, and the tolerances that hide some of it
+PAIRS = {
+    "peak": (COSINE % (0.1, 100), COSINE % (0.2, 100), range(0, 40000), 0.0, 0.0),
+    "warm-up": (COSINE % (0.1, 100), COSINE % (0.1, 250), range(0, 40000), 0.0, 0.0),
+    "warm-up, tolerant": (COSINE % (0.1, 100), COSINE % (0.1, 250), range(0, 40000), 1e-3, 1e-4),
+    "late start": (COSINE % (0.1, 100), COSINE % (0.2, 100), range(2**53 - 5000, 2**53 + 1), 0.0, 0.0),
+    # NaN at t = 50 in a only, and in both at t = 80
+    "nan": ("{type: expression, expr: '0.1 + (1 / (t - 50) - 1 / (t - 50)) + (1 / (t - 80) - 1 / (t - 80))'}",
+            "{type: expression, expr: '0.1 + 1e-9 * (t % 7) + (1 / (t - 80) - 1 / (t - 80))'}", range(0, 3000), 0, 0),
+    # inf in both at t = 50, inf against -inf at t = 60
+    "inf": ("{type: expression, expr: '1 / (t - 50) + 1 / (t - 60)'}",
+            "{type: expression, expr: '1 / (t - 50) - 1 / (t - 60) + 1e-12 * t'}", range(0, 3000), 0.0, 0.0),
+    "inf, tolerant": ("{type: expression, expr: '1 / (t - 50) + 1 / (t - 60)'}",
+                      "{type: expression, expr: '1 / (t - 50) - 1 / (t - 60) + 1e-12 * t'}", range(0, 3000), 1e-9, 0),
+    # equal largest differences (0.25 at t = 30 and t = 40 on): the first one is reported
+    "ties": ("{type: constant, lr: 0.5}",
+             "{type: piecewise_constant, boundaries: [30, 40, 2500], values: [0.5, 0.25, 0.75, 0.25]}",
+             range(0, 3000), 0.0, 0.0),
+    "rtol": ("{type: constant, lr: 0.1}", "{type: expression, expr: '0.1 + 1e-15 * t'}", range(0, 3000), 1e-13, 0.0),
+    "atol": ("{type: constant, lr: 0.1}", "{type: expression, expr: '0.1 + 1e-15 * t'}", range(0, 3000), 0.0, 5e-13),
+    "agree": ("{type: constant, lr: 0.1}", "{type: expression, expr: '0.05 * 2'}", range(0, 3000), 0.0, 0.0),
+}
+
+
+def slow_compare(a: lrspec.Spec, b: lrspec.Spec, steps: range, rtol: float, atol: float) -> Difference:
+    """What ``compare`` answers, one step at a time: NaN agrees with NaN; a NaN beside a number is an
+    infinite absolute and a zero relative difference (the larger magnitude of the two is NaN); -0.0 as the
+    first differing value is reported as 0.0."""
+    differing, first, first_a, first_b = 0, None, 0.0, 0.0
+    max_abs = max_rel = 0.0
+    abs_at = rel_at = None
+    for t, x, y in zip(steps, a.evaluate(steps).tolist(), b.evaluate(steps).tolist(), strict=True):
+        d = abs(x - y)
+        scale = math.nan if math.isnan(x) or math.isnan(y) else max(abs(x), abs(y))
+        if x == y or (math.isnan(x) and math.isnan(y)) or d <= atol or d <= rtol * scale:
+            continue
+        differing += 1
+        if first is None:
+            first, first_a, first_b = t, x or 0.0, y or 0.0
+        r = d / scale if scale > 0 else 0.0
+        d, r = (v if math.isfinite(v) else math.inf for v in (d, r))
+        if abs_at is None or d > max_abs:
+            max_abs, abs_at = d, t
+        if rel_at is None or r > max_rel:
+            max_rel, rel_at = r, t
+    return Difference(steps.start, steps.stop, differing, first, first_a, first_b, max_abs, abs_at, max_rel, rel_at)
+
+
+def exact(d: Difference) -> tuple:
+    """The fields with floats as their repr: NaN equals NaN, -0.0 differs from 0.0."""
+    return tuple(repr(v) if isinstance(v, float) else v for v in astuple(d))
+
+
+SIZES = [(diff.CHUNK, diff.BLOCK), (1000, 1000), (1000, 128)]
+
+
+@pytest.mark.parametrize("chunk, block", SIZES, ids=["one chunk", "chunks of 1000", "blocks of 128"])
+@pytest.mark.parametrize("pair", PAIRS)
+def test_compare_matches_a_step_by_step_loop(tmp_path, monkeypatch, pair, chunk, block):
+    first, second, steps, rtol, atol = PAIRS[pair]
+    a, b = load(write(tmp_path, "a", first)), load(write(tmp_path, "b", second))
+    monkeypatch.setattr(diff, "CHUNK", chunk)
+    monkeypatch.setattr(diff, "BLOCK", block)
+    done = []
+    got = compare(a, b, steps, rtol, atol, done.append)
+    assert exact(got) == exact(slow_compare(a, b, steps, rtol, atol))
+    assert done == sorted(done) and done[-1] == len(steps)
+    assert (got.differing == 0) == (pair == "agree")
+
+
+class Stored:
+    """Values given in advance, evaluated like a schedule: values that no document would give."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = values
+
+    def evaluate(self, steps: range) -> np.ndarray:
+        return self.values[steps.start:steps.stop]
+
+
+def awkward_values(seed: int, n: int = 5000) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs equal, nearly equal, zeros of both signs, subnormals, huge values whose difference overflows,
+    and, in a few places only, NaN and infinities."""
+    rng = np.random.default_rng(seed)
+    a = rng.choice([0.0, -0.0, 5e-324, 1e-310, 1.5, 0.25, 1e-3], n) * np.where(rng.random(n) < 0.5, 1.0, rng.random(n))
+    b = a * rng.choice([1.0, 1.0 + 1e-9, 1.0 - 1e-4, 2.0, -1.0], n) + rng.choice([0.0, 0.0, 1e-6, -3e-5], n)
+    huge = rng.integers(0, n, 3)
+    a[huge], b[huge] = 1e308, -1e308
+    for values in (a, b):
+        values[rng.integers(0, n, 4)] = rng.choice([np.nan, np.inf, -np.inf], 4)
+    return a, b
+
+
+@pytest.mark.parametrize("rtol, atol", [(0.0, 0.0), (1e-3, 0.0), (0.0, 1e-5), (1e-9, 1e-4), (math.inf, 0.0),
+                                        (0.0, math.inf), (math.nan, 0.0), (0.0, math.nan)])
+@pytest.mark.parametrize("seed", range(4))
+def test_compare_matches_the_loop_on_awkward_values(monkeypatch, seed, rtol, atol):
+    monkeypatch.setattr(diff, "CHUNK", 1024)
+    monkeypatch.setattr(diff, "BLOCK", 100)
+    a, b = (Stored(v) for v in awkward_values(seed))
+    steps = range(0, len(a.values))
+    with np.errstate(over="ignore", invalid="ignore"):
+        expected = slow_compare(a, b, steps, rtol, atol)
+    assert exact(compare(a, b, steps, rtol, atol)) == exact(expected)
+    assert exact(compare(b, a, steps, rtol, atol)) == exact(slow_compare(b, a, steps, rtol, atol))
+
+
+@pytest.mark.parametrize("a, b, rtol, atol, expected", [
+    # within atol: 1e-310 against -1e-310 (relative 2); beyond it: 1.5 against 1.5 * (1 - 1e-4) (relative 1e-4)
+    ([1e-310, 1.5, 1.0], [-1e-310, 1.5 * (1 - 1e-4), 1.0], 0.0, 1e-5, (1, 1, 1)),
+    # within rtol: 1000 against 1000.05 (0.05); beyond it: 1 against 1.01 (0.01)
+    ([1000.0, 1.0, 0.0], [1000.05, 1.01, 0.0], 1e-4, 0.0, (1, 1, 1)),
+    # both zero (0 / 0 is not a relative difference), then 0.5 against 0.25
+    ([0.0, -0.0, 0.5], [0.0, 0.0, 0.25], 0.0, 0.0, (2, 2, 2)),
+])
+def test_compare_looks_only_at_the_differing_steps(a, b, rtol, atol, expected):
+    found = compare(Stored(np.array(a)), Stored(np.array(b)), range(len(a)), rtol, atol)
+    assert (found.first, found.max_abs_at, found.max_rel_at) == expected and found.differing == 1
+
+
+def test_compare_pins_the_pairs_worked_out_by_hand(tmp_path):
+    def of(pair: str) -> Difference:
+        first, second, steps, rtol, atol = PAIRS[pair]
+        return compare(load(write(tmp_path, "a", first)), load(write(tmp_path, "b", second)), steps, rtol, atol)
+
+    # t = 30 .. 2999: 0.25 below, above from 40, below from 2500; relative 0.5 below, 1/3 above
+    assert exact(of("ties")) == exact(Difference(0, 3000, 2970, 30, 0.5, 0.25, 0.25, 30, 0.5, 30))
+    # the NaN at t = 50 in a: an infinite absolute difference, a zero relative one; NaN in both at 80 agree
+    nan = of("nan")
+    assert (nan.first, repr(nan.first_a), nan.first_b) == (1, "0.1", 0.1 + 1e-9)
+    # equal where t % 7 == 0 (429 steps) and at t = 80; relative at most where t % 7 == 6 first
+    top = 0.1 + 1e-9 * 6
+    assert (nan.max_abs, nan.max_abs_at, nan.differing) == (math.inf, 50, 2570)
+    assert (nan.max_rel, nan.max_rel_at) == ((top - 0.1) / top, 6)
+    # inf against -inf at t = 60: infinite, both ways; inf and inf at t = 50 agree
+    inf = of("inf")
+    assert (inf.max_abs, inf.max_abs_at, inf.max_rel, inf.max_rel_at) == (math.inf, 60, math.inf, 60)
+    assert inf.differing == 2999
+    # with an rtol, inf and -inf are within rtol times the larger magnitude (inf) of each other
+    assert of("inf, tolerant").differing == 2998 and of("inf, tolerant").max_abs < 3
+    # 1e-15 * t against 1e-13 * 0.1: equal up to t = 10 (within rounding), 5e-13 absolute: up to t = 500
+    assert of("rtol").first in (10, 11) and of("atol").first in (500, 501)
+
+
+@pytest.mark.parametrize("boundary", ["BLOCK", "CHUNK"])
+def test_compare_across_a_boundary(tmp_path, boundary):
+    a, b = (load(write(tmp_path, n, COSINE % (lr, 100))) for n, lr in (("a", 0.1), ("b", 0.2)))
+    steps = range(5, 5 + getattr(diff, boundary) + 3000)
+    assert exact(compare(a, b, steps)) == exact(slow_compare(a, b, steps, 0.0, 0.0))
 
 
 def test_explain_restarts_with_a_prefix_warmup(capsys):

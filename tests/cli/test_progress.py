@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-import lrspec.eval
+import lrspec.eval.auditing
 from lrspec.cli import _progress, main
 
 
@@ -29,7 +29,7 @@ def immediate(monkeypatch):
     """Show the bar from the first update (a test run is too quick for the half-second delay)."""
     monkeypatch.setattr(_progress, "DELAY", 0.0)
     monkeypatch.setattr(_progress, "INTERVAL", 0.0)
-    monkeypatch.setattr(lrspec.eval, "AUDIT_BLOCK", 2)  # audit blocks of 2 * 65536 steps: several updates
+    monkeypatch.setattr(lrspec.eval.auditing, "AUDIT_BLOCK", 2)  # audit blocks of 2 * 65536 steps: several updates
     monkeypatch.delenv("CI", raising=False)
 
 
