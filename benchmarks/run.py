@@ -43,9 +43,17 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--budget", type=float, default=60.0, help="seconds a stepping loop may take at one size")
     p.add_argument("--vector-budget", type=float, default=180.0,
                    help="seconds any other method may take at one size, estimated from the size below it")
-    p.add_argument("--no-cli", action="store_true", help="skip the lrspec validate/eval and torch step() timings")
+    p.add_argument("--no-cli", action="store_true",
+                   help="skip the command-line latencies (lrspec validate, eval, plot, ...) and torch step() timings")
     p.add_argument("--generated-steps", type=_size, default=10**7,
                    help="steps of the generated-code rows (benchmarks/generated.py); 0 skips them")
+    p.add_argument("--array-steps", type=_size, default=10**7,
+                   help="steps of the array, latency and audit rows (benchmarks/responsiveness.py); 0 skips them")
+    p.add_argument("--dask-steps", type=_size, default=10**10,
+                   help="steps of the Dask audit rows (benchmarks/dask_audit.py); 0 skips them")
+    p.add_argument("--dask-workers", type=int, nargs="+", default=[1, 2, 4], help="Dask cluster sizes (default 1 2 4)")
+    p.add_argument("--settle", type=float, default=1.0,
+                   help="seconds of further calls after the warm-up of an array or audit row (default 1)")
     p.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     return p.parse_args(argv)
 
@@ -197,6 +205,51 @@ def _targets(args: argparse.Namespace, data: dict[str, dict], tools: dict | None
     return lines + [""]
 
 
+def responsiveness(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    """The rows and targets of issue 14: arrays against optax, the command line after an edit, the audit against
+    evaluating the same range, and the Dask audit against the local one."""
+    import responsiveness as r
+
+    body: list[str] = []
+    lines = ["## Targets (issue 14), from this run", "", "| target | measured | met |", "|---|---|---|"]
+
+    def row(target: str, ratio: float, ok: bool | None) -> None:
+        lines.append(f"| {target} | {ratio:.2f}× | {'yes' if ok else ('no' if ok is not None else 'n/a')} |")
+
+    n = args.array_steps
+    if n:
+        table, arrays = r.array_rows(n, settle=args.settle)
+        body += [f"### Arrays of steps, N = {n:.0e}", "", *table]
+        row(f"`evaluate(np.arange({n:.0e}))`, float64 ≥ 1.0× optax jit", arrays["np.arange(N) float64"],
+            arrays["np.arange(N) float64"] >= 1.0)
+        row(f"`evaluate(np.arange({n:.0e}), dtype=float32)` ≥ 1.5× optax jit", arrays["np.arange(N) float32"],
+            arrays["np.arange(N) float32"] >= 1.5)
+        row(f"`evaluate(range({n:.0e}))`, float64 ≥ 1.5× optax jit", arrays["range(N) float64"],
+            arrays["range(N) float64"] >= 1.5)
+        if not args.no_cli:
+            table, cli = r.cli_rows()
+            body += ["### Command-line latency", "", *table]
+            row("`lrspec eval`, new numbers in a cached structure ≤ 1.2× a cached document", cli["ratio"],
+                cli["ratio"] <= 1.2)
+        audit_n = 10 * n
+        table, audits = r.audit_rows(audit_n, settle=args.settle)
+        body += [f"### Streaming audit against evaluation, N = {audit_n:.0e}", "", *table]
+        for name, ratio in audits.items():
+            row(f"{name}: `audit(0, {audit_n:.0e})` ≤ 1.3× `evaluate(range({audit_n:.0e}))`", ratio, ratio <= 1.3)
+    if args.dask_steps:
+        import dask_audit
+
+        table, clusters = dask_audit.rows(args.dask_steps, tuple(args.dask_workers))
+        body += [f"### Dask audit of {args.dask_steps:.0e} steps against the local audit", "",
+                 "Every cluster's result equals the local audit's ([dask_audit.py](dask_audit.py)); × local is the "
+                 "local audit's time over the cluster's.", "", *table, ""]
+        for workers, ratio in clusters.items():
+            target = "≥ 0.75× the local audit" if workers == 2 else "× the local audit (how it scales; no target)"
+            row(f"Dask audit of {args.dask_steps:.0e} steps, {workers} single-threaded worker"
+                f"{'s' if workers > 1 else ''}: {target}", ratio, ratio >= 0.75 if workers == 2 else None)
+    return (lines + [""] if len(lines) > 4 else []), body
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     os.environ["LRSPEC_CACHE_DIR"] = tempfile.mkdtemp(prefix="lrspec-bench-cache-")  # compile times are real
@@ -209,6 +262,12 @@ def main(argv: list[str] | None = None) -> int:
         data[name] = bench_spec(name, args, body)
     tools = None if args.no_cli else cli_timings()
     steps = None if args.no_cli else torch_step_costs(args.specs[0])
+    generated: list[str] = []
+    if args.generated_steps:  # before the Dask rows, whose worker processes may take a while to go
+        from generated import rows
+
+        generated = rows(args.generated_steps, args.reps)
+    targets14, waits = responsiveness(args)
     text = ["# lrspec benchmark results", "",
             "Produced by `python benchmarks/run.py" + "".join(f" {a}" for a in sys.argv[1:])
             + "` (after `pip install -e .[bench]`); do not edit by hand.", "",
@@ -216,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
             *[f"- {line}" for line in machine()],
             f"- {args.reps} timed repetitions after one warm-up; rates are medians. "
             "`(lrspec k×)`: lrspec's kernel with the same output dtype is k times faster.", "",
-            *_targets(args, data, tools, steps),
+            *_targets(args, data, tools, steps), *targets14,
             "What limits each target that is not met, with profiles, and what would close it: "
             "[LIMITS.md](LIMITS.md).", "", "## Rates", "", *body]
     if tools:
@@ -227,13 +286,13 @@ def main(argv: list[str] | None = None) -> int:
     if steps:
         text += [f"- torch `step()`: generated scheduler {steps['generated']:.1f} µs, "
                  f"`CosineAnnealingLR` {steps['CosineAnnealingLR']:.1f} µs", ""]
-    if args.generated_steps:
-        from generated import rows
-
+    if waits:
+        text += ["## Where users wait", "", *waits]
+    if generated:
         text += [f"## Generated code against the libraries, N = {args.generated_steps:.0e}", "",
                  "Each side in a fresh process, median of the repetitions after a warm-up; memory is the growth of the "
                  "peak resident size during the timed calls ([generated.py](generated.py)).", "",
-                 *rows(args.generated_steps, args.reps), ""]
+                 *generated, ""]
     args.out.write_text("\n".join(text), encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
