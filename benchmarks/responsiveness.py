@@ -157,8 +157,9 @@ def cli_rows(steps: int = 10**6, reps: int = 5) -> tuple[list[str], dict[str, fl
     return lines, {"cold": cold, "cached": cached, "fresh": fresh, "ratio": fresh / cached}
 
 
-def audit_rows(n: int = 10**8, reps: int = 5, settle: float = 1.0) -> tuple[list[str], dict[str, float]]:
-    """``audit(0, N)`` against ``evaluate(range(N))`` on the same schedules."""
+def audit_rows(n: int = 10**8, reps: int = 5, settle: float = 1.0,
+               names: tuple[str, ...] = ("restarts", "four_phase")) -> tuple[list[str], dict[str, float]]:
+    """``audit(0, N)`` against ``evaluate(range(N))`` on the same schedules (benchmarks/specs.py)."""
     sys.path.insert(0, str(HERE))
     from specs import SPECS
 
@@ -166,7 +167,7 @@ def audit_rows(n: int = 10**8, reps: int = 5, settle: float = 1.0) -> tuple[list
 
     lines = [f"| schedule | evaluate(range(N)), N = {n:.0e} | audit(0, N) | audit / evaluate |", "|---|---|---|---|"]
     ratios = {}
-    for name in ("restarts", "four_phase"):
+    for name in names:
         spec = lrspec.load(SPECS[name])
         evaluate = _best(lambda spec=spec: spec.evaluate(range(n)), reps, settle)
         audit = _best(lambda spec=spec: spec.audit(0, n), reps, settle)

@@ -11,24 +11,27 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import lrspec.cli.evaluate
 from lrspec.cli import main
 from lrspec.cli._common import load
-from lrspec.cli.evaluate import CHUNK
+
+#: The writers' chunk in these tests (the command's is 2**16): chunk boundaries with few rows to check.
+CHUNK = 1000
 
 ROOT = Path(__file__).resolve().parents[2]
 T_MAX = 2**53
 
 DOCUMENTS = {
-    # warm-up, then cosine cycles: values of every length of repr, a chunk boundary inside a cycle
+    # warm-up, then cosine cycles: values of every length of repr, chunk boundaries in the warm-up and a cycle
     "restarts": "schedule:\n  type: cosine\n  initial_lr: 0.1\n  final_lr: 0.0\n"
                 "  warmup: {steps: 1000, initial_lr: 0.0}\n"
-                "  restarts: {period: 30000, period_mul: 2.0, decay: 0.5}\n",
+                "  restarts: {period: 700, period_mul: 2.0, decay: 0.5}\n",
     # 1e-320 (subnormal) .. 1e+279: exponents in the repr, all finite
     "powers": "name: powers.of-10\n"
               "schedule: {type: expression, expr: \"10 ** (t % 600 - 320)\"}\n",
-    # NaN at t = 70000, inf at 70002, -inf at 70004: the second chunk only
-    "poles": "schedule: {type: expression, expr: \"1 / (t - 70000) - 1 / (t - 70000) + 1 / (70002 - t) "
-             "- 1 / (t - 70004)\"}\n",
+    # NaN at t = 1500, inf at 1502, -inf at 1504: the second chunk only
+    "poles": "schedule: {type: expression, expr: \"1 / (t - 1500) - 1 / (t - 1500) + 1 / (1502 - t) "
+             "- 1 / (t - 1504)\"}\n",
     # negative values, -0.0 at t = 3, halves up to 2**53
     "halves": "schedule: {type: expression, expr: \"(t - 3) * -0.5\"}\n",
 }
@@ -83,6 +86,11 @@ def json_number(v: float) -> float | str:
 
 def expected_json(name: str, steps: range, values: list[float]) -> str:
     return json.dumps({"name": name, "steps": list(steps), "lr": [json_number(v) for v in values]}) + "\n"
+
+
+@pytest.fixture(autouse=True)
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lrspec.cli.evaluate, "CHUNK", CHUNK)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from naive import audit_checksum, naive_lr  # noqa: E402
 
 DOC = {"lrspec": 1, "schedule": {"type": "cosine", "initial_lr": 0.1, "final_lr": 1e-5, "warmup": {"steps": 700},
                                  "restarts": {"period": 9000, "period_mul": 2.0, "decay": 0.5},
-                                 "noise": {"seed": 3, "std": 0.01}}}
+                                 "noise": {"seed": 3, "distribution": "uniform", "pct": 0.01}}}
 
 
 @pytest.fixture(scope="module")
