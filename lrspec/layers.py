@@ -43,19 +43,27 @@ def restarts(r: Restarts, s: Scope, core: str, horizon: Expr | None, floor: floa
 
 
 def warmup(w: Warmup, s: Scope, inner: Callable[[Expr], Expr]) -> Expr:
-    """spec/modifiers.md#warmup: a ramp from initial_lr to the target over the first W steps, then the schedule
-    (after the ramp with ``prefix``, under it without)."""
+    """spec/modifiers.md#warmup: a ramp from initial_lr (or start_factor times the target) to the target over the
+    first W steps, then the schedule (after the ramp with ``prefix``, under it without)."""
     steps = s.int("warmup_steps", w.steps)
-    a = s.num("warmup_initial_lr", w.initial_lr)
+    a = s.num("warmup_initial_lr", w.initial_lr) if w.start_factor is None else None
     if isinstance(w.target_lr, str):
         b = inner(steps if (w.target_lr == "end" and not w.prefix) else Int(0))
     else:
         b = s.num("warmup_target_lr", w.target_lr)
-    f = real(t) / real(steps)
+    if a is None:
+        b = s.let("b", b)
+        a = s.let("a", s.num("warmup_start_factor", w.start_factor) * b)
+    # structural choices: the offset and the divisor appear only where the document sets them
+    counter = t + s.int("warmup_offset", w.offset) if w.offset else t
+    divisor = steps if w.divisor is None and not w.endpoint else \
+        s.int("warmup_divisor", w.divisor if w.divisor is not None else w.steps - 1)
+    f = real(counter) / real(divisor)
     ramp = {
         "linear": lambda: a + (b - a) * f,
         "cosine": lambda: a + (b - a) * 0.5 * (1.0 - cos(PI * f)),
         "exponential": lambda: a * (b / a) ** f,
+        "polynomial": lambda: a + (b - a) * f ** s.num("warmup_power", w.power or 2.0),
         "constant": lambda: a,
     }[w.shape]()
     s.guard(lt(t, steps), ramp)

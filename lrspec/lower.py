@@ -225,8 +225,13 @@ class _Lowering:
                 table = tuple(cycle_starts(r.period, r.period_mul, r.limit))
         elif uses_h:  # a type with a horizon that is not the restart cycle cannot reach here: h was substituted
             raise AssertionError(f"{kind.name}: the horizon h is used but the node has neither horizon nor restarts")
-        for layer, part, section in ((layers.warmup, node.warmup, "warmup"), (layers.noise, node.noise, "noise"),
-                                     (layers.clamp, node.clamp, "clamp")):
+        outer = [(layers.warmup, node.warmup, "warmup"), (layers.noise, node.noise, "noise")]
+        clamp = (layers.clamp, node.clamp, "clamp")
+        if node.clamp is not None and node.clamp.applies_to == "main":  # spec/modifiers.md: before the warm-up
+            outer.insert(0, clamp)
+        else:
+            outer.append(clamp)
+        for layer, part, section in outer:
             if part is not None:
                 s = Scope(prefix, self.names)
                 result = layer(part, s, inner(entry, None))  # type: ignore[operator]

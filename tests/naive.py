@@ -187,7 +187,7 @@ def eval_expr(text, variables):
 # ---------------------------------------------------------------- core formulas (one per type)
 HORIZON = {"exponential": "decay_steps", "polynomial": "decay_steps",
            "cosine": "decay_steps", "tanh": "decay_steps",
-           "inverse_time": "decay_steps", "linear_cosine": "decay_steps"}
+           "inverse_time": "decay_steps", "linear_cosine": "decay_steps", "wsd": "total_steps"}
 
 
 def node_floor(node):
@@ -200,12 +200,55 @@ def node_floor(node):
         return _real(node.get("final_lr", 0))
     if kind == "tanh":
         return _real(node.get("lr_min", 0))
+    if kind == "wsd":
+        return _real(node.get("final_lr", 0))
     return 0.0
+
+
+def wsd(node, tau):
+    """Warm-up-stable-decay after its warm-up: the stable value, then the decay over the last D of H steps."""
+    H = _int(node["total_steps"])
+    D = _int(node["decay_steps"]) if "decay_steps" in node else round(_real(node["decay_fraction"]) * float(H))
+    lr, final = _real(node["lr"]), _real(node.get("final_lr", 0))
+    stable = node.get("stable_shape", "constant")
+    if stable == "constant":
+        v = _nan_max(lr, final)
+    else:
+        q = 0.5 if stable == "rsqrt" else _real(node.get("stable_power", 0.5))
+        v = _nan_max(lr * ieee_pow(1.0 + float(tau) / float(_int(node["timescale"])), -q), final)
+    e = tau - (H - D)
+    if e <= 0:
+        return v
+    f = float(min(e, D)) / float(D)
+    shape = node.get("decay_shape", "1-sqrt")
+    if shape == "linear":
+        g = 1.0 - f
+    elif shape == "cosine":
+        g = 0.5 * (1.0 + math.cos(math.pi * f))
+    elif shape == "1-sqrt":
+        g = 1.0 - math.sqrt(f)
+    elif shape == "power":
+        g = 1.0 - ieee_pow(f, _real(node.get("decay_power", 0.5)))
+    else:
+        r = _real(node.get("decay_ratio", 0.1))
+        g = (ieee_pow(r, f) - r) / (1.0 - r)
+    return final + (v - final) * g
+
+
+def noam(node, tau):
+    """factor * (d_model ** -0.5 * min(n ** -0.5, n * W ** -1.5)), n = max(tau + offset, min_step)."""
+    n = float(max(tau + _int(node.get("offset", 0)), _int(node.get("min_step", 0))))
+    rise = n * ieee_pow(float(_int(node["warmup_steps"])), -1.5)
+    return _real(node.get("factor", 1)) * (ieee_pow(_real(node["d_model"]), -0.5) * _nan_min(ieee_pow(n, -0.5), rise))
 
 
 def core(node, tau, H):
     """The type's formula at counter tau with horizon H (None for types without a horizon)."""
     kind = node["type"]
+    if kind == "wsd":
+        return wsd(node, tau)
+    if kind == "noam":
+        return noam(node, tau)
     if kind == "constant":
         return _real(node["lr"])
     if kind == "piecewise_constant":
@@ -367,23 +410,39 @@ def with_restarts(node, tau):
     return v if m == 1.0 else floor + m * (v - floor)
 
 
+def main(node, tau):
+    """main(tau) as the warm-up sees it: with restarts, and clamped when the clamp applies to it."""
+    lr = with_restarts(node, tau)
+    cl = node.get("clamp")
+    return _clamped(cl, lr) if cl is not None and cl.get("applies_to") == "main" else lr
+
+
+def _clamped(cl, lr):
+    if cl.get("min_lr") is not None and lr < _real(cl["min_lr"]):
+        return _real(cl["min_lr"])
+    if cl.get("max_lr") is not None and lr > _real(cl["max_lr"]):
+        return _real(cl["max_lr"])
+    return lr
+
+
 def with_warmup(node, tau):
     w = node.get("warmup")
     if w is None:
-        return with_restarts(node, tau)
+        return main(node, tau)
     W = _int(w["steps"])
     prefix = w.get("prefix", True)
     if tau >= W:
-        return with_restarts(node, tau - W if prefix else tau)
-    a = _real(w.get("initial_lr", 0))
+        return main(node, tau - W if prefix else tau)
     target = w.get("target_lr", "start")
     if target == "start" or (target == "end" and prefix):
-        b = with_restarts(node, 0)
+        b = main(node, 0)
     elif target == "end":
-        b = with_restarts(node, W)
+        b = main(node, W)
     else:
         b = _real(target)
-    f = float(tau) / float(W)
+    a = _real(w["start_factor"]) * b if "start_factor" in w else _real(w.get("initial_lr", 0))
+    divisor = _int(w["divisor"]) if "divisor" in w else W - 1 if w.get("endpoint") else W
+    f = float(tau + _int(w.get("offset", 0))) / float(divisor)
     shape = w.get("shape", "linear")
     if shape == "linear":
         return a + (b - a) * f
@@ -393,6 +452,8 @@ def with_warmup(node, tau):
         if a <= 0.0:
             raise ValueError("exponential warmup needs initial_lr > 0")
         return a * ieee_pow(ieee_div(b, a), f)
+    if shape == "polynomial":
+        return a + (b - a) * ieee_pow(f, _real(w.get("power", 2)))
     if shape == "constant":
         return a
     raise ValueError(f"unknown warmup shape {shape!r}")
@@ -432,7 +493,8 @@ def noise_draw(nz, tau):
 
 
 def evaluate(node, tau):
-    """Full node: core -> restarts -> warmup -> noise -> clamp, all on the node's counter tau."""
+    """Full node: core -> restarts -> warmup -> noise -> clamp, all on the node's counter tau (a clamp that
+    applies to the main schedule comes before the warm-up)."""
     lr = with_warmup(node, tau)
     nz = node.get("noise")
     if nz is not None:
@@ -444,11 +506,8 @@ def evaluate(node, tau):
                 n = n * ieee_pow(1.0 + float(tau), -decay / 2.0)
             lr = lr * (1.0 + n) if nz.get("kind", "multiplicative") == "multiplicative" else lr + n
     cl = node.get("clamp")
-    if cl is not None:
-        if cl.get("min_lr") is not None and lr < _real(cl["min_lr"]):
-            lr = _real(cl["min_lr"])
-        elif cl.get("max_lr") is not None and lr > _real(cl["max_lr"]):
-            lr = _real(cl["max_lr"])
+    if cl is not None and cl.get("applies_to", "node") == "node":
+        lr = _clamped(cl, lr)
     return lr
 
 

@@ -58,7 +58,12 @@ def _modifiers(node: PlanNode, indent: str, unit: str, at: Callable[[int], float
         if isinstance(w.target_lr, str) and at is not None:  # the ramp ends where the schedule takes over, at W
             target += f" ({g(at(w.steps))})"
         where = "before the schedule, which starts after it" if w.prefix else "laid over the schedule's start"
-        lines.append(f"{indent}warm-up: {w.shape} from {g(w.initial_lr)} to {target} in {_steps(w.steps, unit)}, "
+        start = g(w.initial_lr) if w.start_factor is None else f"{g(w.start_factor)} × the target"
+        shape = w.shape if w.shape != "polynomial" else f"polynomial (power {g(w.power or 2.0)})"
+        divisor = w.divisor or (w.steps - 1 if w.endpoint else w.steps)
+        fraction = "" if not (w.offset or w.divisor or w.endpoint) else \
+            f" (at t: {'t' if not w.offset else f't + {w.offset}'} / {divisor} of the way)"
+        lines.append(f"{indent}warm-up: {shape} from {start} to {target} in {_steps(w.steps, unit)}{fraction}, "
                      f"{where}")
     if n.restarts is not None:
         r = n.restarts
@@ -74,7 +79,8 @@ def _modifiers(node: PlanNode, indent: str, unit: str, at: Callable[[int], float
         span = f"from t={z.start}" + (f" to t={z.end - 1}" if z.end is not None else "")
         lines.append(f"{indent}noise: {z.kind} {z.distribution} (seed {z.seed}) {span}")
     if n.clamp is not None:
-        lines.append(f"{indent}clamped to [{'-inf' if n.clamp.min_lr is None else g(n.clamp.min_lr)}, "
+        lines.append(f"{indent}{'the main schedule ' if n.clamp.applies_to == 'main' else ''}clamped to "
+                     f"[{'-inf' if n.clamp.min_lr is None else g(n.clamp.min_lr)}, "
                      f"{'inf' if n.clamp.max_lr is None else g(n.clamp.max_lr)}]")
     return lines
 

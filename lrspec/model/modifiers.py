@@ -23,17 +23,40 @@ class Warmup(Strict):
     """Warmup length W in steps (>= 1)."""
     initial_lr: Rate = 0.0
     """Rate at step 0 of the warmup."""
-    shape: Literal["linear", "cosine", "exponential", "constant"] = "linear"
+    shape: Literal["linear", "cosine", "exponential", "polynomial", "constant"] = "linear"
     """How the rate moves from initial_lr to the target."""
     prefix: bool = True
     """true: the main schedule starts after the warmup; false: the warmup overlays its first steps (timm warmup_prefix)."""
     target_lr: Target = "start"
     """Where the ramp ends: a rate, 'start' (the main schedule's value at its step 0) or 'end' (its value where it takes over)."""
+    start_factor: Rate | None = None
+    """Start at this fraction of the target instead of at initial_lr (torch LinearLR, MMEngine start_factor)."""
+    power: Positive | None = None
+    """Exponent of the polynomial shape: initial_lr + (target - initial_lr) * f ** power (default 2, YOLOX)."""
+    offset: Step | None = None
+    """Added to the step in the ramp's fraction f = (t + offset) / divisor: 1 starts at 1 / divisor (nanoGPT).
+    Default 0."""
+    divisor: Steps | None = None
+    """Denominator of the ramp's fraction (default: steps, or steps - 1 with endpoint)."""
+    endpoint: bool | None = None
+    """true: the ramp reaches the target at step steps - 1, like numpy.linspace (MMEngine's inclusive end).
+    Default false."""
 
     @model_validator(mode="after")
-    def _exponential_needs_positive(self) -> Warmup:
+    def _consistent(self) -> Warmup:
+        if self.start_factor is not None and "initial_lr" in self.model_fields_set:
+            raise fail("give initial_lr or start_factor, not both", ("start_factor",))
+        if self.power is not None and self.shape != "polynomial":
+            raise fail(f"power applies to shape: polynomial only, not {self.shape}", ("power",))
+        if self.endpoint and self.divisor is not None:
+            raise fail("give endpoint or divisor, not both (endpoint: true is divisor: steps - 1)", ("divisor",))
+        if self.endpoint and self.steps < 2:
+            raise fail("endpoint: true needs steps >= 2 (the ramp divides by steps - 1)", ("endpoint",))
         if self.shape == "exponential":
-            if self.initial_lr <= 0:
+            if self.start_factor is not None:
+                if self.start_factor <= 0:
+                    raise fail("an exponential warmup needs start_factor > 0", ("start_factor",))
+            elif self.initial_lr <= 0:
                 if "initial_lr" in self.model_fields_set:
                     raise fail("an exponential warmup needs initial_lr > 0", ("initial_lr",))
                 raise fail("an exponential warmup needs initial_lr > 0 (it defaults to 0)", ("shape",))
@@ -120,6 +143,9 @@ class Clamp(Strict):
     """Lower bound."""
     max_lr: Real | None = None
     """Upper bound."""
+    applies_to: Literal["node", "main"] | None = None
+    """node (the default): the node's final rate; main: the main schedule only, before the warmup and the noise
+    (GPT-NeoX)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Clamp:

@@ -118,3 +118,29 @@ FAMILY.update({
                                         "expr": "0.999 ** t + 2 ** (-t) + 0.9999999 ** t"
                                                 " + where(t < 1e6, 1.5 ** -(t % 50) + (-1.5) ** (t % 7), 0)"},
 })
+
+#: Warm-up variants, the clamp before the warm-up, and the WSD and Noam shapes (spec/modifiers.md, spec/types/).
+FAMILY.update({
+    "warmup-offset-divisor-start-factor": {**_COS, "warmup": {"steps": 50, "start_factor": 0.1, "offset": 1,
+                                                              "divisor": 51}},
+    "warmup-polynomial-endpoint": {**_COS, "warmup": {"steps": 40, "shape": "polynomial", "initial_lr": 0.001,
+                                                      "endpoint": True}},
+    "warmup-cubic-overlay-end": {**_COS, "warmup": {"steps": 60, "shape": "polynomial", "power": 3.0,
+                                                    "prefix": False, "target_lr": "end", "offset": 1}},
+    "clamp-main-under-warmup": {"type": "cosine", "initial_lr": 0.1, "final_lr": 0.0, "decay_steps": 500,
+                                "warmup": {"steps": 30}, "clamp": {"min_lr": 0.01, "applies_to": "main"}},
+    "wsd-1-sqrt-fraction": {"type": "wsd", "lr": 0.01, "final_lr": 1e-4, "total_steps": 2**31 + 5,
+                            "decay_fraction": 0.25, "warmup": {"steps": 100}},
+    "wsd-cosine-restarts": {"type": "wsd", "lr": 0.01, "total_steps": 600, "decay_steps": 150,
+                            "decay_shape": "cosine", "restarts": {"period": 800, "decay": 0.5}},
+    "wsd-rsqrt-linear": {"type": "wsd", "lr": 0.01, "total_steps": 1000, "decay_steps": 200,
+                         "stable_shape": "rsqrt", "timescale": 50, "decay_shape": "linear", "warmup": {"steps": 50}},
+    "wsd-power-exponential": {"type": "wsd", "lr": 0.01, "final_lr": 0.001, "total_steps": 900, "decay_steps": 300,
+                              "stable_shape": "power", "stable_power": 0.3, "timescale": 40,
+                              "decay_shape": "exponential", "decay_ratio": 0.05},
+    "wsd-square-decay": {"type": "wsd", "lr": 0.01, "total_steps": 500, "decay_steps": 500, "decay_shape": "power",
+                         "decay_power": 2.0},
+    "noam": {"type": "noam", "d_model": 512, "warmup_steps": 400},
+    "noam-offset-factor": {"type": "noam", "d_model": 1024, "warmup_steps": 4000, "factor": 2.0, "offset": 1},
+    "noam-min-step": {"type": "noam", "d_model": 256, "warmup_steps": 300, "min_step": 1},
+})
