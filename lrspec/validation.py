@@ -77,6 +77,18 @@ def _ordered_fields(cls: type[BaseModel]) -> list[str]:
     return [f for f in cls.model_fields if f not in common] + common
 
 
+#: Library schedulers driven by a training metric rather than the step: refused with that reason.
+METRIC_DRIVEN = {
+    "torch.ReduceLROnPlateau": "a validation metric",
+    "timm.PlateauLRScheduler": "the evaluation metric",
+    "keras.ReduceLROnPlateau": "a monitored metric",
+    "transformers.reduce_lr_on_plateau": "a validation metric",
+    "transformers.greedy": "the training loss",
+    "mmengine.ReduceOnPlateauLR": "a validation metric",
+    "fairseq.reduce_lr_on_plateau": "the validation loss",
+}
+
+
 def _node_class(value: Any) -> type[BaseModel] | None:
     if isinstance(value, dict) and isinstance(value.get("type"), str):
         return NODE_TYPES.get(value["type"])
@@ -101,6 +113,10 @@ def _message(err: dict[str, Any], data: Any, loc: Loc) -> tuple[str, Loc, bool, 
         return f"missing required field {loc[-1]!r}", loc, True, help_
     if kind == "union_tag_invalid":
         tag = _at(data, loc + ("type",))
+        if isinstance(tag, str) and tag in METRIC_DRIVEN:
+            return (f"{tag} follows {METRIC_DRIVEN[tag]}, not the step count: it is not a function of the step, so "
+                    "no schedule document can describe it", loc + ("type",), False,
+                    "keep it in the training loop; lrspec describes rates lr(t) of the step count t")
         return f"unknown type {_shown(tag)}", loc + ("type",), False, f"allowed types: {_TYPES}"
     if kind == "union_tag_not_found":
         return "a schedule node needs a 'type'", loc, True, f"allowed types: {_TYPES}"

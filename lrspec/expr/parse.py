@@ -88,6 +88,9 @@ def _keyword_message(word: str) -> str:
         return f"{word!r} is not allowed; combine conditions with nested where(c, a, b) or 'a if c else b'"
     if word == "not":
         return "'not' is not allowed; write the opposite comparison instead (t >= 10 for not t < 10)"
+    if word == "lambda":
+        return ("'lambda' is not allowed: write the function's body as an expression of the step "
+                "('lambda epoch: 0.95 ** epoch' is '0.95 ** t'); lrspec never runs Python code")
     return f"the keyword {word!r} is not allowed"
 
 

@@ -65,6 +65,10 @@ def _quoted(value: Any, what: str) -> None:
 
 def _number(value: Any) -> float | int:
     _quoted(value, "must be a number")
+    if isinstance(value, list) and value and all(isinstance(v, (int, float)) for v in value):
+        raise fail(f"must be a number, got a list {_shown(value)}; one value per parameter group is not one "
+                   "schedule: write a document per group, or write the schedule as factors and use the generated "
+                   "torch scheduler's mode=\"multiplier\"")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise fail(f"must be a number, got {_shown(value)}")
     if isinstance(value, float) and not math.isfinite(value):

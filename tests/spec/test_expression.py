@@ -20,7 +20,7 @@ REFUSED = [
     ("[x]", 1, "subscripts and lists are not allowed"),
     ("'a'", 1, "strings are not allowed"),
     ('"a"', 1, "strings are not allowed"),
-    ("lambda: 1", 1, "the keyword 'lambda' is not allowed"),
+    ("lambda: 1", 1, "'lambda' is not allowed: write the function's body as an expression of the step"),
     ("x and 1", 3, "'and' is not allowed"),
     ("x or 1", 3, "'or' is not allowed"),
     ("not x", 1, "'not' is not allowed"),
