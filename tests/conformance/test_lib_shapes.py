@@ -242,3 +242,58 @@ def test_clamp_of_the_main_schedule_equals_gpt_neox() -> None:
     want = np.array([gpt_neox_lr(int(t), start, floor, w, end) for t in steps])
     _close(spec.evaluate(steps), want)
     assert spec.evaluate(0) == 0.0  # the warm-up is not floored
+
+
+def fairseq_polynomial_decay(num_updates: int, lr: float, end_learning_rate: float, warmup_updates: int,
+                             total_num_update: int, power: float) -> float:
+    """fairseq ``fairseq/optim/lr_scheduler/polynomial_decay_schedule.py`` ``step_update``: a warm-up over
+    updates 0 … warmup_updates inclusive, then (lr - end) * pct_remaining ** power + end."""
+    if warmup_updates > 0 and num_updates <= warmup_updates:
+        return num_updates / float(warmup_updates) * lr
+    if num_updates >= total_num_update:
+        return end_learning_rate
+    pct_remaining = 1 - (num_updates - warmup_updates) / (total_num_update - warmup_updates)
+    return (lr - end_learning_rate) * pct_remaining ** power + end_learning_rate
+
+
+def test_polynomial_decay_equals_fairseq() -> None:
+    lr, end, w, total, power = 5e-4, 1e-6, 400, 3000, 2.0
+    spec = _spec({"type": "sequence", "phases": [
+        {"type": "constant", "lr": lr, "steps": w},
+        {"type": "polynomial", "initial_lr": lr, "end_lr": end, "decay_steps": total - w, "power": power}],
+        "warmup": {"steps": w + 1, "divisor": w, "prefix": False, "target_lr": lr}})
+    steps = np.r_[np.arange(0, total + 100), FAR]
+    want = np.array([fairseq_polynomial_decay(int(t), lr, end, w, total, power) for t in steps])
+    np.testing.assert_array_equal(spec.evaluate(steps), want)  # the same operations in the same order
+
+
+def megatron_lr(num_steps: int, style: str, max_lr: float, min_lr: float, init_lr: float, warmup: int,
+                decay_steps: int) -> float:
+    """Megatron-LM ``megatron/core/optimizer_param_scheduler.py`` ``OptimizerParamScheduler.get_lr``: a warm-up over
+    steps 0 … warmup inclusive, min_lr after decay_steps, and a cosine or inverse-square-root decay between."""
+    if warmup > 0 and num_steps <= warmup:
+        return init_lr + ((max_lr - init_lr) * float(num_steps) / float(warmup))
+    if num_steps > decay_steps:
+        return min_lr
+    if style == "inverse-square-root":
+        return max(min_lr, max_lr * max(warmup, 1) ** 0.5 / (max(num_steps, 1) ** 0.5))
+    decay_ratio = float(num_steps - warmup) / float(decay_steps - warmup)
+    return min_lr + 0.5 * (math.cos(math.pi * decay_ratio) + 1.0) * (max_lr - min_lr)
+
+
+@pytest.mark.parametrize("style", ["cosine", "inverse-square-root"])
+def test_warmup_and_decays_equal_megatron(style: str) -> None:
+    max_lr, min_lr, init_lr, w, decay = 3e-4, 3e-5, 1e-6, 200, 5000
+    if style == "cosine":
+        main = {"type": "cosine", "initial_lr": max_lr, "final_lr": min_lr, "decay_steps": decay - w,
+                "steps": decay - w + 1}
+    else:  # max_lr * sqrt(W) / sqrt(n): n = τ + W on the phase's counter, floored at min_lr under the warm-up
+        main = {"type": "inverse_sqrt", "initial_lr": max_lr, "timescale": w, "shift": w, "steps": decay - w + 1,
+                "clamp": {"min_lr": min_lr}}
+    spec = _spec({"type": "sequence", "phases": [{"type": "constant", "lr": max_lr, "steps": w}, main,
+                                                 {"type": "constant", "lr": min_lr}],
+                  "warmup": {"steps": w + 1, "divisor": w, "initial_lr": init_lr, "prefix": False,
+                             "target_lr": max_lr}})
+    steps = np.r_[np.arange(0, decay + 100), FAR]
+    want = np.array([megatron_lr(int(t), style, max_lr, min_lr, init_lr, w, decay) for t in steps])
+    _close(spec.evaluate(steps), want)
