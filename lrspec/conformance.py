@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from .codegen import default_class_name, generate
 if TYPE_CHECKING:
     from .spec import Spec
 
-__all__ = ["Report", "check", "default_steps", "import_generated", "target_values", "momentum_values", "TARGET_PRECISION",
+__all__ = ["Report", "check", "reference", "default_steps", "import_generated", "target_values", "momentum_values", "TARGET_PRECISION",
            "TARGET_MAX_STEP", "within_tolerance"]
 
 #: The arithmetic each target computes in (jax: float32 unless x64 is enabled).
@@ -136,6 +136,18 @@ def within_tolerance(got: np.ndarray, ref: np.ndarray, prec: str) -> tuple[np.nd
     return ok, float(err.max(initial=0.0)), float(rel.max(initial=0.0))
 
 
+def reference(spec: Spec, steps: Any) -> Any:
+    """The reference evaluator's rates at the optimizer steps that drive generated code: ``spec.evaluate(steps)``,
+    or, for a document that counts epochs of ``steps_per_epoch`` steps, its rates at ``steps // steps_per_epoch``
+    (spec/targets.md#epochs)."""
+    per = spec.document.steps_per_epoch if spec.document.unit == "epoch" else None
+    if per is None:
+        return spec.evaluate(steps)
+    if isinstance(steps, (int, np.integer)):
+        return spec.evaluate(int(steps) // per)
+    return spec.evaluate(np.asarray(steps, dtype=np.int64) // per)
+
+
 def check(spec: Spec, target: str, steps: np.ndarray | None = None) -> Report:
     """Generate ``spec`` for ``target``, run it with the real framework, compare with the kernel."""
     prec = precision(target)
@@ -146,10 +158,10 @@ def check(spec: Spec, target: str, steps: np.ndarray | None = None) -> Report:
     steps = steps[steps <= limit]
     class_name = default_class_name(spec)
     module = import_generated(generate(spec, target, class_name), f"lrspec_generated_{target}_{spec.digest()[:12]}")
-    runs = [("lr", target_values(module, target, class_name, steps), spec.evaluate(steps))]
+    runs = [("lr", target_values(module, target, class_name, steps), reference(spec, steps))]
     momentum = spec.momentum
     if momentum is not None:
-        runs.append(("momentum", momentum_values(module, target, steps), momentum.evaluate(steps)))
+        runs.append(("momentum", momentum_values(module, target, steps), reference(momentum, steps)))
     passed, max_abs, max_rel, details = True, 0.0, 0.0, []
     for label, got, ref in runs:
         ok, err, rel = within_tolerance(got, ref, prec)

@@ -9,20 +9,20 @@ documents that differ only in numbers have plans of the same structure. Back end
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from . import layers
 from .expand import expand
 from .expr.tree import (Apply, Binary, Call, Compare, Count, Expr, Gather, IntOp, IntParam, Local, Param, Table,
                         ToReal, Unary, Where, rewrite)
-from .formula import Guard, Let, Names, Scope, h
+from .formula import Guard, Let, Names, Scope, h, t
 from .model import Document, NodeBase
 from .model.modifiers import cycle_starts
 from .noise import NORMAL_CENTRAL, NORMAL_QUANTILE, NORMAL_TAIL, normal, normal_central, normal_fast, normal_tail
 from .types import node_type
 
-__all__ = ["Plan", "PlanNode", "Function", "lower", "trees", "walk"]
+__all__ = ["Plan", "PlanNode", "Function", "lower", "per_optimizer_step", "trees", "walk"]
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,8 @@ class Function:
     """The section of spec/ it implements."""
     kind: str = "core"
     """What it computes: ``core`` (a type's formula), a modifier (``restarts``, ``warmup``, ``noise``,
-    ``clamp``), or ``shared`` (a function of spec/noise.md)."""
+    ``clamp``), ``shared`` (a function of spec/noise.md) or ``unit`` (the counter of an epoch document in code
+    driven by optimizer steps)."""
 
     def tables(self) -> list[Table]:
         """The tables the function reads, in order of first use."""
@@ -272,3 +273,18 @@ def lower(document: Document, momentum: bool = True) -> Plan:
             fast_result = formula(fast)
             state.fast[name] = Function(name, args, tuple(fast.body), fast_result, fast_path, "shared")
     return Plan(root, tuple(state.nodes), functions, extra, state.fast, state.periods)  # type: ignore[arg-type]
+
+
+def per_optimizer_step(plan: Plan, steps_per_epoch: int) -> Plan:
+    """The plan of a document that counts epochs, for code whose counter is the optimizer's step k: every entry is
+    evaluated at the epoch k // steps_per_epoch (spec/targets.md#epochs)."""
+    scope = Scope("", Names())
+    per = scope.int("steps_per_epoch", steps_per_epoch)
+    functions = list(plan.functions)
+
+    def counted(node: PlanNode, name: str) -> PlanNode:
+        functions.append(Function(name, ("t",), (), Apply(node.entry, (t // per,)), "spec/targets.md#epochs", "unit"))
+        return replace(node, entry=name)
+
+    return replace(plan, root=counted(plan.root, "_per_epoch"), functions=tuple(functions),
+                   momentum=None if plan.momentum is None else counted(plan.momentum, "_momentum_per_epoch"))

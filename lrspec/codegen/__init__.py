@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..diagnostics import Diagnostic, LrspecError
-from ..lower import lower
+from ..lower import lower, per_optimizer_step
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -24,6 +24,9 @@ __all__ = ["generate", "TARGETS", "default_class_name", "header_lines"]
 #: Target name -> template file in codegen_templates/.
 TARGETS = {"torch": "torch.py.jinja", "tf": "tf.py.jinja", "jax": "jax.py.jinja"}
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+#: What drives each target's counter: the optimizer's step count, never an epoch count.
+_DRIVERS = {"tf": "Keras calls a schedule with optimizer.iterations, a count of optimizer steps",
+            "jax": "optax calls a schedule with its count of optimizer updates"}
 
 
 def default_class_name(spec: Spec) -> str:
@@ -61,8 +64,19 @@ def generate(spec: Spec, target: str, class_name: str | None = None) -> str:
     if not _IDENT.match(name) or keyword.iskeyword(name):
         raise LrspecError(Diagnostic(f"class name {name!r} must be a Python identifier", "class_name"))
     plan = lower(spec.document)
+    per_epoch = spec.document.unit == "epoch" and spec.document.steps_per_epoch is None
+    if spec.document.unit == "epoch":
+        if per_epoch and target != "torch":  # a torch scheduler may be stepped once per epoch instead
+            raise LrspecError(Diagnostic(
+                f"the schedule counts epochs (unit: epoch), but {_DRIVERS[target]}: add steps_per_epoch: N to the "
+                "document, and the generated code gives the rate of epoch step // N at step", "unit"))
+        if not per_epoch:
+            plan = per_optimizer_step(plan, spec.document.steps_per_epoch)  # type: ignore[arg-type]
     from importlib import import_module
 
     context = import_module(f".{target}", __name__).context(plan)
     return render_template(TARGETS[target], plan=plan, class_name=name, header=header_lines(spec, target),
-                           version=__version__, spec_name=spec.name, digest=spec.digest(), **context)
+                           version=__version__, spec_name=spec.name, digest=spec.digest(),
+                           steps_per_epoch=spec.document.steps_per_epoch if spec.document.unit == "epoch" else None,
+                           stepped_per_epoch=per_epoch,
+                           **context)

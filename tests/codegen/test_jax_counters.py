@@ -83,7 +83,7 @@ def test_a_value_without_an_exact_32_bit_spelling_makes_the_module_ask_for_x64()
 
     source = render_template("jax.py.jinja", plan=plan, class_name=default_class_name(spec),
                              header=header_lines(spec, "jax"), version=lrspec.__version__, spec_name=spec.name,
-                             digest=spec.digest(), **ctx)
+                             digest=spec.digest(), steps_per_epoch=None, stepped_per_epoch=False, **ctx)
     module = import_generated(source, "jax_refuses_32_bits")
     assert not jax.config.read("jax_enable_x64")
     with pytest.raises(ValueError, match="jax_enable_x64"):

@@ -9,6 +9,16 @@ from pathlib import Path
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.yaml"))
 
+
+def counted_in_steps(path: str | Path) -> dict:
+    """An example document with its counter in steps (an epoch example's structure, without the epoch counter of
+    generated code), for tests of a target's API rather than of the unit."""
+    import yaml
+
+    document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    document.pop("steps_per_epoch", None)
+    return {**document, "unit": "step"}
+
 _COS = {"type": "cosine", "initial_lr": 0.1, "final_lr": 0.001, "decay_steps": 300}
 
 FAMILY: dict[str, dict] = {

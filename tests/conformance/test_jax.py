@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
-from family import EXAMPLES, FAMILY
+from family import EXAMPLES, FAMILY, counted_in_steps
 
 import lrspec
 from lrspec.codegen import generate
@@ -242,7 +242,7 @@ def test_no_retracing_as_the_step_changes():
 
 
 def test_optax_trains_with_the_generated_schedule():
-    spec = lrspec.load("examples/tanh-restarts-overlay.yaml")
+    spec = lrspec.load(counted_in_steps("examples/tanh-restarts-overlay.yaml"))
     module = _module(spec)
     key_x, key_y = jax.random.split(jax.random.PRNGKey(0))
     x, y = jax.random.normal(key_x, (32, 4)), jax.random.normal(key_y, (32,))

@@ -16,7 +16,7 @@ import pytest
 
 import lrspec
 from lrspec.codegen import generate
-from lrspec.conformance import import_generated
+from lrspec.conformance import import_generated, reference
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from family import EXAMPLES, FAMILY  # noqa: E402
@@ -42,7 +42,7 @@ def ulps(got: np.ndarray, ref: np.ndarray) -> float:
 
 def _reference(document) -> tuple[lrspec.Spec, np.ndarray]:
     spec = lrspec.load(document)
-    return spec, spec.evaluate(STEPS)
+    return spec, reference(spec, STEPS)
 
 
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))
@@ -59,7 +59,7 @@ X64 = textwrap.dedent("""
     import numpy as np
     import lrspec
     from lrspec.codegen import generate
-    from lrspec.conformance import import_generated
+    from lrspec.conformance import import_generated, reference
     steps = np.array(json.loads(sys.argv[2]), dtype=np.int64)
     out = {}
     for name, document in json.loads(sys.argv[1]).items():
