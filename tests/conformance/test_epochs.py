@@ -35,17 +35,22 @@ def _expected(spec: lrspec.Spec, steps: np.ndarray) -> np.ndarray:
     return spec.evaluate(steps // PER_EPOCH)
 
 
-def test_torch_scheduler_stepped_once_per_batch(spec: lrspec.Spec) -> None:
-    module = _module(spec, "torch")
-    assert "once per batch" in module.__doc__
+def _torch_rates(spec: lrspec.Spec, module, calls: int) -> list[float]:
+    """The rate before each of ``calls`` optimizer steps, the generated scheduler stepped after each."""
     optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
     scheduler = getattr(module, default_class_name(spec))(optimizer)
     seen = []
-    for _epoch in range(EPOCHS):
-        for _batch in range(PER_EPOCH):
-            seen.append(optimizer.param_groups[0]["lr"])
-            optimizer.step()
-            scheduler.step()
+    for _ in range(calls):
+        seen.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    return seen
+
+
+def test_torch_scheduler_stepped_once_per_batch(spec: lrspec.Spec) -> None:
+    module = _module(spec, "torch")
+    assert "once per batch" in module.__doc__
+    seen = _torch_rates(spec, module, EPOCHS * PER_EPOCH)
     np.testing.assert_array_equal(seen, _expected(spec, np.arange(EPOCHS * PER_EPOCH)))
 
 
@@ -94,11 +99,4 @@ def test_a_torch_scheduler_of_an_epoch_document_without_steps_per_epoch_is_stepp
     spec = lrspec.load({key: value for key, value in DOC.items() if key != "steps_per_epoch"})
     module = _module(spec, "torch")
     assert "once per epoch, at its end, never once per batch" in module.__doc__
-    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
-    scheduler = getattr(module, default_class_name(spec))(optimizer)
-    seen = []
-    for _epoch in range(EPOCHS):
-        seen.append(optimizer.param_groups[0]["lr"])
-        optimizer.step()
-        scheduler.step()
-    np.testing.assert_array_equal(seen, spec.evaluate(np.arange(EPOCHS)))
+    np.testing.assert_array_equal(_torch_rates(spec, module, EPOCHS), spec.evaluate(np.arange(EPOCHS)))
