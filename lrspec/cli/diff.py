@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..diagnostics import Diagnostic, LrspecError
 from ._common import EXIT_FAIL, EXIT_OK, RAW, Usage, add_range, load, out, step_range
 from ._progress import Progress
 
@@ -81,6 +82,19 @@ def compare(a: Spec, b: Spec, steps: range, rtol: float = 0.0, atol: float = 0.0
             if progress is not None:
                 progress(lo + len(part))
     return total.difference(steps)
+
+
+class _OnSteps:
+    """An epoch document on the step counter: its rate at step k is that of epoch k // steps_per_epoch."""
+
+    def __init__(self, spec: Spec, per: int) -> None:
+        self.spec = spec
+        self.per = per
+
+    def evaluate(self, steps: range) -> Any:
+        import numpy as np
+
+        return self.spec.evaluate(np.arange(steps.start, steps.stop, steps.step, dtype=np.int64) // self.per)
 
 
 class _Found(NamedTuple):
@@ -197,10 +211,28 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     if args.rtol < 0 or args.atol < 0:
         raise Usage("--rtol and --atol must be >= 0")
     a, b = load(args.a), load(args.b)
+    scale = {args.a: 1, args.b: 1}
+    counted = ""
+    if a.document.unit != b.document.unit:  # one counts epochs: compare on steps, never t against t
+        epoch_file = args.a if a.document.unit == "epoch" else args.b
+        epoch = a if epoch_file == args.a else b
+        per = epoch.document.steps_per_epoch
+        if per is None:
+            raise LrspecError(Diagnostic(
+                f"{epoch_file} counts epochs and the other document counts steps: add steps_per_epoch to "
+                f"{epoch_file} to compare them on steps (its rate at step k is that of epoch k // steps_per_epoch)",
+                "unit"))
+        scale[epoch_file] = per
+        counted = f"; t counts steps, and {epoch_file} at t is its epoch t // {per}"
+        if epoch is a:
+            a = _OnSteps(a, per)  # type: ignore[assignment]
+        else:
+            b = _OnSteps(b, per)  # type: ignore[assignment]
     if args.steps is None and args.stop is None:
         from ._shape import window
 
-        steps = range(0, max(window(a), window(b)))
+        steps = range(0, max(window(getattr(a, "spec", a)) * scale[args.a],
+                             window(getattr(b, "spec", b)) * scale[args.b]))
     else:
         steps = step_range(args)
     bar = Progress(len(steps), "diff")
@@ -208,7 +240,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         d = compare(a, b, steps, args.rtol, args.atol, bar.update)
     finally:
         bar.close()
-    span = f"{steps.start} <= t < {steps.stop} ({len(steps)} steps)"
+    span = f"{steps.start} <= t < {steps.stop} ({len(steps)} steps{counted})"
     if not d.differing:
         out(f"{args.a} and {args.b} agree on {span}\n")
         return EXIT_OK

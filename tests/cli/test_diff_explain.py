@@ -275,3 +275,29 @@ def test_explain_prints_the_core_form_of_an_alias(tmp_path, capsys):
 def test_explain_every_example(example, capsys):
     code, out = run(capsys, "explain", str(example))
     assert code == 0 and out.startswith(example.stem + ": lr(t)") and "structure:" in out
+
+
+EPOCHS = "lrspec: 1\nunit: epoch\n{per}schedule: {{type: piecewise_constant, boundaries: [3], values: [0.1, 0.01]}}\n"
+STEPS = "lrspec: 1\nschedule: {{type: piecewise_constant, boundaries: [{at}], values: [0.1, 0.01]}}\n"
+
+
+def test_diff_of_an_epoch_document_and_a_step_document_compares_on_steps(capsys, tmp_path):
+    """Epoch 3 begins at step 30 with 10 steps per epoch: a drop at step 30 agrees, a drop at step 25 differs at
+    steps 25 to 29; t is never compared against t."""
+    epochs, same, early = tmp_path / "e.yaml", tmp_path / "s.yaml", tmp_path / "s25.yaml"
+    epochs.write_text(EPOCHS.format(per="steps_per_epoch: 10\n"), encoding="utf-8")
+    same.write_text(STEPS.format(at=30), encoding="utf-8")
+    early.write_text(STEPS.format(at=25), encoding="utf-8")
+    code, text = run(capsys, "diff", str(epochs), str(same), "--steps", "100")
+    assert code == 0 and "agree" in text and f"{epochs} at t is its epoch t // 10" in text
+    code, text = run(capsys, "diff", str(early), str(epochs), "--steps", "100")
+    assert code == 1 and "differ at 5 of 100 steps" in text and "first at t=25: 0.01 vs 0.1" in text
+
+
+def test_diff_of_an_epoch_document_without_steps_per_epoch_and_a_step_document_is_refused(capsys, tmp_path):
+    epochs, steps = tmp_path / "e.yaml", tmp_path / "s.yaml"
+    epochs.write_text(EPOCHS.format(per=""), encoding="utf-8")
+    steps.write_text(STEPS.format(at=30), encoding="utf-8")
+    assert main(["diff", str(epochs), str(steps)]) == 1
+    captured = capsys.readouterr()
+    assert f"add steps_per_epoch to {epochs}" in captured.out + captured.err
