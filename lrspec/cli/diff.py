@@ -85,13 +85,15 @@ def compare(a: Spec, b: Spec, steps: range, rtol: float = 0.0, atol: float = 0.0
 
 
 class _OnSteps:
-    """An epoch document on the step counter: its rate at step k is that of epoch k // steps_per_epoch."""
+    """A document on the step counter: its rate at step k is that of its own counter k // per (per = 1: the same)."""
 
     def __init__(self, spec: Spec, per: int) -> None:
         self.spec = spec
         self.per = per
 
     def evaluate(self, steps: range) -> Any:
+        if self.per == 1:
+            return self.spec.evaluate(steps)
         import numpy as np
 
         return self.spec.evaluate(np.arange(steps.start, steps.stop, steps.step, dtype=np.int64) // self.per)
@@ -211,30 +213,24 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     if args.rtol < 0 or args.atol < 0:
         raise Usage("--rtol and --atol must be >= 0")
     a, b = load(args.a), load(args.b)
-    scale = {args.a: 1, args.b: 1}
+    per = {args.a: 1, args.b: 1}  # optimizer steps per counted unit, when one document counts epochs
     counted = ""
-    if a.document.unit != b.document.unit:  # one counts epochs: compare on steps, never t against t
-        epoch_file = args.a if a.document.unit == "epoch" else args.b
-        epoch = a if epoch_file == args.a else b
-        per = epoch.document.steps_per_epoch
-        if per is None:
+    if a.document.unit != b.document.unit:  # compare on steps, never epoch t against step t
+        epoch_file, epoch = (args.a, a) if a.document.unit == "epoch" else (args.b, b)
+        if epoch.document.steps_per_epoch is None:
             raise LrspecError(Diagnostic(
                 f"{epoch_file} counts epochs and the other document counts steps: add steps_per_epoch to "
                 f"{epoch_file} to compare them on steps (its rate at step k is that of epoch k // steps_per_epoch)",
                 "unit"))
-        scale[epoch_file] = per
-        counted = f"; t counts steps, and {epoch_file} at t is its epoch t // {per}"
-        if epoch is a:
-            a = _OnSteps(a, per)  # type: ignore[assignment]
-        else:
-            b = _OnSteps(b, per)  # type: ignore[assignment]
+        per[epoch_file] = epoch.document.steps_per_epoch
+        counted = f"; t counts steps, and {epoch_file} at t is its epoch t // {per[epoch_file]}"
     if args.steps is None and args.stop is None:
         from ._shape import window
 
-        steps = range(0, max(window(getattr(a, "spec", a)) * scale[args.a],
-                             window(getattr(b, "spec", b)) * scale[args.b]))
+        steps = range(0, max(window(a) * per[args.a], window(b) * per[args.b]))
     else:
         steps = step_range(args)
+    a, b = _OnSteps(a, per[args.a]), _OnSteps(b, per[args.b])  # type: ignore[assignment]
     bar = Progress(len(steps), "diff")
     try:
         d = compare(a, b, steps, args.rtol, args.atol, bar.update)
