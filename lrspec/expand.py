@@ -28,15 +28,26 @@ def _adapter() -> TypeAdapter:
 
 
 def expand_node(node: NodeBase | Alias) -> NodeBase:
-    """The core form of ``node``: aliases desugared, recursively, phases included."""
+    """The core form of ``node``: aliases desugared, recursively, child schedules (phases, factors) included."""
     if isinstance(node, Alias):
         data = node.core()
         if node.steps is not None:
             data = {**data, "steps": node.steps}
         return expand_node(_adapter().validate_python(data))
-    if getattr(node, "phases", None) is not None:
-        return node.model_copy(update={"phases": [expand_node(p) for p in node.phases]})
-    return node
+    update: dict[str, Any] = {}
+    for name in type(node).model_fields:
+        value = getattr(node, name)
+        if isinstance(value, (NodeBase, Alias)):
+            core: Any = expand_node(value)
+            changed = core is not value
+        elif isinstance(value, list) and value and all(isinstance(v, (NodeBase, Alias)) for v in value):
+            core = [expand_node(v) for v in value]
+            changed = any(c is not v for c, v in zip(core, value, strict=True))
+        else:
+            continue
+        if changed:
+            update[name] = core
+    return node.model_copy(update=update) if update else node
 
 
 def expand(document: Document) -> Document:

@@ -47,7 +47,7 @@ class Function:
 
 @dataclass(frozen=True)
 class PlanNode:
-    """One node of the plan: its model, resolved values, its phases, and the function that computes it."""
+    """One node of the plan: its model, resolved values, its children, and the function that computes it."""
 
     id: int
     node: NodeBase
@@ -58,9 +58,9 @@ class PlanNode:
     """Fixed horizon, or None when it is the restart cycle length (or the type has none)."""
     cycle_starts: tuple[int, ...] | None = None
     """restarts with period_mul != 1: start step of each cycle (last entry past 2**53 or the limit)."""
-    phase_starts: tuple[int, ...] = ()
-    """A composite node: start step of each phase after the first."""
     phases: tuple[PlanNode, ...] = field(default=())
+    """A composite node: its children (a sequence's phases, a product's base and factors), in the order of
+    ``NodeType.children``."""
 
     @property
     def type(self) -> str:
@@ -177,14 +177,8 @@ class _Lowering:
         kind = node_type(node)
         suffix = f"_{index}" if index else ""
         phases: tuple[PlanNode, ...] = ()
-        starts: list[int] = []
-        if kind.composite:
-            children = node.phases  # type: ignore[attr-defined]
-            phases = tuple(self.visit(p, f"{prefix}PHASE{k}_") for k, p in enumerate(children))
-            total = 0
-            for phase in children[:-1]:
-                total += phase.steps or 0
-                starts.append(total)
+        if kind.children is not None:
+            phases = tuple(self.visit(child, prefix + name) for name, child in kind.children(node))
         horizon = getattr(node, node.horizon_field) if node.horizon_field else None
         floor = kind.floor(node)
 
@@ -238,7 +232,7 @@ class _Lowering:
                 result = layer(part, s, inner(entry, None))  # type: ignore[operator]
                 entry = self.function(f"_{section}{suffix}", ("t",), s, result, f"spec/modifiers.md#{section}",
                                       section).name
-        planned = PlanNode(index, node, floor, entry, horizon, table, tuple(starts), phases)
+        planned = PlanNode(index, node, floor, entry, horizon, table, phases)
         self.nodes[index] = planned
         return planned
 

@@ -16,6 +16,7 @@ from .loading import Loaded
 from .model import NODE_TYPES, Alias, Clamp, Document, NodeBase, Noise, Restarts, Warmup
 from .model._base import _shown
 from .model.durations import Clock
+from .types import TYPES, node_type
 
 __all__ = ["validate"]
 
@@ -63,12 +64,22 @@ def _model_at(data: Any, loc: Loc) -> type[BaseModel] | None:
             cls = _node_class(_at(data, loc[: i + 1]))
         elif part in _MODIFIERS and cls is not None and part in cls.model_fields:
             cls = _MODIFIERS[part]
-        elif part == "phases":
-            node_expected = True
-            cls = _node_class(_at(data, loc[: i + 2])) if i + 1 < len(loc) else None
+        elif cls is not None and part in cls.model_fields and _composite(cls):  # child schedules
+            value = _at(data, loc[: i + 1])
+            if isinstance(value, list):
+                node_expected = True
+                cls = _node_class(_at(data, loc[: i + 2])) if i + 1 < len(loc) else None
+            else:
+                cls = _node_class(value)
         else:
             return None
     return cls
+
+
+def _composite(cls: type[BaseModel]) -> bool:
+    """Whether ``cls`` is the model of a core type with child schedules (a sequence's phases, a product's base
+    and factors)."""
+    return any(t.model is cls and t.composite for t in TYPES.values())
 
 
 def _ordered_fields(cls: type[BaseModel]) -> list[str]:
@@ -200,7 +211,9 @@ def validate(loaded: Loaded) -> Document:
 def _has_alias(node: Any) -> bool:
     if isinstance(node, Alias):
         return True
-    return any(_has_alias(p) for p in getattr(node, "phases", None) or ())
+    if not node_type(node).composite:
+        return False
+    return any(_has_alias(child) for _, child in node_type(node).children(node))  # type: ignore[misc]
 
 
 def _check_expansion(loaded: Loaded, document: Document) -> None:

@@ -320,6 +320,11 @@ def core(node, tau, H):
                 return evaluate(phase, tau - start)
             start = end
         return evaluate(phases[-1], tau - start)
+    if kind == "product":
+        lr = evaluate(node["base"], tau)  # the base's rate, then each factor in order, all at the same counter
+        for factor in node["factors"]:
+            lr = lr * evaluate(factor, tau)
+        return lr
     raise ValueError(f"unknown node type {kind!r}")
 
 

@@ -88,12 +88,12 @@ def _modifiers(node: PlanNode, indent: str, unit: str, at: Callable[[int], float
 def _structure(node: PlanNode, unit: str, indent: str = "  ", at: Callable[[int], float] | None = None) -> list[str]:
     lines = [f"{indent}{describe(node, unit)}"] + _modifiers(node, indent + "  ", unit, at)
     if node.phases:
-        starts = [0, *node.phase_starts]
-        for k, (start, phase) in enumerate(zip(starts, node.phases, strict=True)):
-            end = f"t={start}..{starts[k + 1] - 1} ({_steps(starts[k + 1] - start, unit)})" if k + 1 < len(starts) \
-                else f"from t={start} on"
-            lines.append(f"{indent}  phase {k + 1}, {end}, on its own counter from 0:")
-            lines.extend(_structure(phase, unit, indent + "    "))
+        from ..types import node_type
+
+        label = node_type(node.node).child_label
+        for k, child in enumerate(node.phases):
+            lines.append(f"{indent}  {label(node, k, unit) if label is not None else f'part {k + 1}'}:")
+            lines.extend(_structure(child, unit, indent + "    "))
     return lines
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import (constant, cosine, cyclical, exponential, expression, inverse_sqrt, inverse_time, linear_cosine, noam,
-               one_cycle, piecewise_constant, piecewise_linear, polynomial, sequence, tanh, wsd)
+               one_cycle, piecewise_constant, piecewise_linear, polynomial, product, sequence, tanh, wsd)
 from .base import NodeType, Shape
 
 __all__ = ["TYPES", "NodeType", "Shape", "node_type", "register"]
@@ -19,7 +19,7 @@ __all__ = ["TYPES", "NodeType", "Shape", "node_type", "register"]
 TYPES: dict[str, NodeType] = {
     m.TYPE.name: m.TYPE for m in (constant, piecewise_constant, piecewise_linear, exponential, polynomial, cosine,
                                   tanh, cyclical, expression, inverse_time, inverse_sqrt, linear_cosine, one_cycle,
-                                  wsd, noam, sequence)
+                                  wsd, noam, sequence, product)
 }
 
 

@@ -57,14 +57,23 @@ class NodeType:
     describe: Callable[[PlanNode, str], str]
     shape: Callable[[PlanNode, Callable[[PlanNode], Shape]], Shape]
     floor: Callable[[Any], float] = _no_floor
-    composite: bool = False
-    """Whether the node has child schedules (``phases``), each lowered to a function of its own."""
+    children: Callable[[Any], list[tuple[str, Any]]] | None = None
+    """A composite type's child schedules, in the order its formula calls them (``Scope.children``), each with
+    the prefix of its numbers' names (``PHASE1_``, ``FACTOR0_``); each child is lowered to functions of its own."""
+    child_label: Callable[[PlanNode, int, str], str] | None = None
+    """A composite type: how ``explain`` introduces child k (``phase 2, t=100..199 (100 steps), on its own counter
+    from 0``), given the plan node and the unit."""
     fast: Callable[[Any, Scope], Expr] | None = None
     """The reference kernel's fast path over runs of steps, when there is one: another formula of the same
     values within the tolerance of spec/numerics.md#fast-paths (a per-step form that vectorizes)."""
     period: Callable[[Any, Scope], Expr] | None = None
     """A length after which the formula starts over (a cycle), as a number of the scope: the kernel splits runs
     there and computes what depends on the cycle alone once per cycle (the values do not change)."""
+
+    @property
+    def composite(self) -> bool:
+        """Whether the node has child schedules, each lowered to a function of its own."""
+        return self.children is not None
 
     @property
     def name(self) -> str:

@@ -11,7 +11,7 @@ from ..expr.tree import Apply
 from ..formula import Scope, lt, t
 from ..model._base import fail
 from ..model.nodes import MAX_PHASES, NodeBase
-from .base import NodeType, Shape
+from .base import NodeType, Shape, steps
 
 
 class Sequence(NodeBase):
@@ -54,7 +54,7 @@ def formula(n: Sequence, s: Scope):
 
 def shape(p, shape_of) -> Shape:
     out = Shape()
-    starts = [0, *p.phase_starts]
+    starts = p.node.starts()
     for start, phase in zip(starts, p.phases, strict=True):
         if start:
             out.marks.append((start, "phase start"))
@@ -64,5 +64,15 @@ def shape(p, shape_of) -> Shape:
     return out
 
 
+def label(p, k: int, unit: str) -> str:
+    starts = p.node.starts()
+    if k + 1 < len(starts):
+        span = f"t={starts[k]}..{starts[k + 1] - 1} ({steps(starts[k + 1] - starts[k], unit)})"
+    else:
+        span = f"from t={starts[k]} on"
+    return f"phase {k + 1}, {span}, on its own counter from 0"
+
+
 TYPE = NodeType(model=Sequence, formula=formula, describe=lambda p, unit: f"a sequence of {len(p.node.phases)} phases",
-                shape=shape, composite=True)
+                shape=shape, children=lambda n: [(f"PHASE{k}_", phase) for k, phase in enumerate(n.phases)],
+                child_label=label)

@@ -10,7 +10,7 @@ from lrspec.codegen import TARGETS, generate
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent / "golden"
 #: Examples whose generated code is pinned byte for byte, for every target.
-EXAMPLES = ("clr-triangular2", "tanh-restarts-overlay", "warmup-sustain-step-decay")
+EXAMPLES = ("clr-triangular2", "tanh-restarts-overlay", "warmup-sustain-step-decay", "product-warmup-exponential")
 
 
 def golden_path(example: str, target: str) -> Path:

@@ -154,3 +154,22 @@ FAMILY.update({
     "noam-offset-factor": {"type": "noam", "d_model": 1024, "warmup_steps": 4000, "factor": 2.0, "offset": 1},
     "noam-min-step": {"type": "noam", "d_model": 256, "warmup_steps": 300, "min_step": 1},
 })
+
+#: The product of a base rate and factors (spec/types/product.md): modifiers on the product (after the
+#: multiplication) and on its children (before it), a sequence as the base, a factor table reaching the large
+#: counters, and a nested product with restarts whose factor has noise.
+FAMILY.update({
+    "product-nested-with-modifiers": {
+        "type": "product", "warmup": {"steps": 25, "initial_lr": 0.0}, "clamp": {"max_lr": 0.06},
+        "base": {"type": "sequence", "phases": [
+            {"type": "constant", "lr": 0.1, "steps": 200},
+            {"type": "cosine", "initial_lr": 0.1, "final_lr": 0.001, "decay_steps": 600}]},
+        "factors": [
+            {"type": "piecewise_constant", "boundaries": [300, 2**24 + 1, 2**31 + 5],
+             "values": [1.0, 0.5, 0.25, 0.125]},
+            {"type": "product", "restarts": {"period": 450},
+             "base": {"type": "exponential", "initial_lr": 1.0, "decay_rate": 0.9, "decay_steps": 100,
+                      "staircase": True},
+             "factors": [{"type": "cyclical", "initial_lr": 0.8, "maximal_lr": 1.2, "step_size": 50,
+                          "noise": {"seed": 5, "pct": 0.05}}]}]},
+})

@@ -136,6 +136,17 @@ def tanh_lr(prefix):
     return lr
 
 
+# ---------------------------------------------------------------- product: a warm-up factor times a decay
+def product_warmup_lr(t):
+    base = 0.05 * 0.99 ** float(t)          # exponential, decay_steps 1: e = t / 1
+    if t < 100:                             # piecewise_linear from (0, 0.1) to (100, 1.0): v0 + (v1 - v0) * f
+        factor = 0.1 + (1.0 - 0.1) * (float(t) / 100.0)
+    else:
+        factor = 1.0
+    v = base * factor                       # the base first, then the factor (spec/types/product.md)
+    return exact(v) if t == 0 else v        # 0.99 ** 0.0 = 1: the start is 0.05 * 0.1 bit for bit
+
+
 # ---------------------------------------------------------------- sample steps per example
 def around(*points):
     return sorted({p + d for p in points for d in (-1, 0, 1) if p + d >= 0})
@@ -159,6 +170,7 @@ HAND = {
                              + around(5, 55, 155) + LARGE),
     "tanh-restarts-overlay": (tanh_lr(prefix=False), [0, 1, 2, 4, 5, 6, 30, 100]
                               + around(50, 150) + LARGE),
+    "product-warmup-exponential": (product_warmup_lr, [0, 1, 2, 50, 1000] + around(100) + LARGE),
 }
 HAND_CASES = [pytest.param(name, t, id=f"{name}-{t}") for name, (_, ts) in HAND.items() for t in ts]
 
@@ -240,6 +252,7 @@ BOUNDARIES = {  # phase / cycle boundaries of each example (their neighbours are
     "warmup-sustain-step-decay": [2, 3, 5, 7],
     "tanh-restarts-prefix": [5, 55, 155],
     "tanh-restarts-overlay": [5, 50, 150],
+    "product-warmup-exponential": [100],
 }
 
 

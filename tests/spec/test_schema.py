@@ -165,6 +165,10 @@ SAMPLES = [
         {"type": "constant", "lr": 0.01, "steps": 10, "noise": {"distribution": "uniform", "pct": 0.1}},
         {"type": "cosine", "initial_lr": 0.1, "decay_steps": 90, "steps": 90},
         {"type": "constant", "lr": 0.0}]},
+    {"type": "product", "base": {"type": "cosine", "initial_lr": 0.1, "decay_steps": 100},
+     "factors": [{"type": "piecewise_constant", "boundaries": [50], "values": [1.0, 0.5]},
+                 {"type": "torch.ExponentialLR", "base_lr": 1.0, "gamma": 0.99}],
+     "clamp": {"min_lr": 1e-5}},
 ]
 
 
