@@ -476,3 +476,142 @@ def test_durations_resolve_in_torch_aliases():
 def test_generated_torch_code_of_an_alias_conforms(schedule):
     report = check(alias(schedule), "torch")
     assert report.passed, report.detail
+
+
+# --- ChainedScheduler ---------------------------------------------------------------------------------------------
+
+CHAINED = [
+    # a per-step decay chained with a step decay, and with milestones (repeated, unsorted, at 0)
+    ({"base_lr": 0.1, "schedulers": [{"type": "torch.ExponentialLR", "gamma": 0.99},
+                                     {"type": "torch.StepLR", "step_size": 30, "gamma": 0.5}]},
+     lambda o: [L.ExponentialLR(o, 0.99), L.StepLR(o, 30, 0.5)], 300),
+    ({"base_lr": 0.05, "schedulers": [{"type": "torch.MultiStepLR", "milestones": [50, 120, 50, 0], "gamma": 0.5},
+                                      {"type": "torch.ExponentialLR", "gamma": 0.995}]},
+     lambda o: [L.MultiStepLR(o, [50, 120, 50, 0], 0.5), L.ExponentialLR(o, 0.995)], 300),
+    # torch's documentation example (ConstantLR's factor until total_iters, an exponential decay throughout)
+    ({"base_lr": 0.05, "schedulers": [{"type": "torch.ConstantLR", "factor": 0.1, "total_iters": 20},
+                                      {"type": "torch.ExponentialLR", "gamma": 0.9}]},
+     lambda o: [L.ConstantLR(o, 0.1, 20), L.ExponentialLR(o, 0.9)], 300),
+    # torch's own test (test_chained_lr2): a LinearLR warm-up factor chained with MultiStepLR
+    ({"base_lr": 0.05, "schedulers": [{"type": "torch.LinearLR", "start_factor": 0.4, "total_iters": 3},
+                                      {"type": "torch.MultiStepLR", "milestones": [4, 8, 10], "gamma": 0.1}]},
+     lambda o: [L.LinearLR(o, 0.4, total_iters=3), L.MultiStepLR(o, [4, 8, 10], 0.1)], 300),
+    # a warm-up factor, a decay and a polynomial that reaches 0 inside the run
+    ({"base_lr": 0.2, "schedulers": [{"type": "torch.LinearLR", "start_factor": 0.1, "total_iters": 50},
+                                     {"type": "torch.ExponentialLR", "gamma": 0.999},
+                                     {"type": "torch.PolynomialLR", "total_iters": 250, "power": 2.0}]},
+     lambda o: [L.LinearLR(o, 0.1, total_iters=50), L.ExponentialLR(o, 0.999), L.PolynomialLR(o, 250, 2.0)], 300),
+    # one scheduler: the chain is that scheduler
+    ({"base_lr": 0.1, "schedulers": [{"type": "torch.StepLR", "step_size": 7, "gamma": 0.5}]},
+     lambda o: [L.StepLR(o, 7, 0.5)], 100),
+]
+
+
+def _chained(children):
+    return lambda opt: L.ChainedScheduler(children(opt))
+
+
+@pytest.mark.parametrize("params,children,n", CHAINED, ids=[f"chained{i}" for i in range(len(CHAINED))])
+def test_chained_matches_torch(params, children, n):
+    # torch multiplies the optimizer's rate by each scheduler's change in turn at every step; lrspec multiplies
+    # base_lr by each scheduler's closed form at t (spec/types/product.md)
+    ref = torch_lrs(_chained(children), params["base_lr"], n)
+    got = alias({"type": "torch.ChainedScheduler", **params}).evaluate(np.arange(n))
+    assert_close(got, ref)
+
+
+def test_chained_core_form_is_a_product_with_the_first_scheduler_as_the_base():
+    spec = alias({"type": "torch.ChainedScheduler", **CHAINED[2][0]})
+    assert core_mapping(spec.document)["schedule"] == {
+        "type": "product",
+        "base": {"type": "piecewise_constant", "boundaries": [20], "values": [0.05 * 0.1, 0.05 * 0.1 * (1 / 0.1)]},
+        "factors": [{"type": "exponential", "initial_lr": 1.0, "decay_rate": 0.9, "decay_steps": 1,
+                     "staircase": True}]}
+    single = alias({"type": "torch.ChainedScheduler", **CHAINED[-1][0]})
+    assert core_mapping(single.document)["schedule"]["type"] == "exponential"
+
+
+def test_generated_torch_code_of_a_chained_scheduler_conforms():
+    report = check(alias({"type": "torch.ChainedScheduler", **CHAINED[4][0]}), "torch")
+    assert report.passed, report.detail
+
+
+# Why the refused schedulers are refused, in torch itself: chained, their rate is not the product.
+
+def _product_of_alone(builds, base_lr: float, n: int) -> np.ndarray:
+    return base_lr * np.prod([torch_lrs(lambda o, b=b: b(o), 1.0, n) for b in builds], axis=0)
+
+
+@pytest.mark.parametrize("eta_min,first_difference", [(0.01, 1), (0.0, 51)])
+def test_torch_cosine_annealing_does_not_chain_as_a_product(eta_min, first_difference):
+    builds = [lambda o: L.CosineAnnealingLR(o, 50, eta_min), lambda o: L.ExponentialLR(o, 0.99)]
+    ref = torch_lrs(lambda o: L.ChainedScheduler([b(o) for b in builds]), 0.1, 120)
+    product = _product_of_alone(builds, 0.1, 120)
+    differs = np.nonzero(np.abs(ref - product) > 1e-6)[0]
+    assert differs[0] == first_difference
+
+
+@pytest.mark.parametrize("build", [lambda o: L.LambdaLR(o, lambda e: 0.98 ** e),
+                                   lambda o: L.CosineAnnealingWarmRestarts(o, 30)], ids=["LambdaLR", "SGDR"])
+def test_torch_schedulers_that_compute_from_base_lr_do_not_chain_as_a_product(build):
+    builds = [build, lambda o: L.ExponentialLR(o, 0.99)]
+    ref = torch_lrs(lambda o: L.ChainedScheduler([b(o) for b in builds]), 0.1, 50)
+    assert np.abs(ref - _product_of_alone(builds, 0.1, 50)).max() > 1e-4
+
+
+def test_torch_sequential_lr_cannot_hold_a_chained_scheduler_faithfully():
+    # first: SequentialLR's construction steps the chained ExponentialLR once more (base_lr * gamma at step 0)
+    ref = torch_lrs(lambda o: L.SequentialLR(o, [L.ChainedScheduler([L.ExponentialLR(o, 0.5)]),
+                                                 L.ConstantLR(o, 1.0)], [5]), 1.0, 4)
+    assert ref.tolist() == [0.5, 0.25, 0.125, 0.0625]
+    # later: SequentialLR restarts it through get_lr at its milestone, which a ChainedScheduler does not have
+    with pytest.raises(NotImplementedError):
+        torch_lrs(lambda o: L.SequentialLR(o, [L.ConstantLR(o, 1.0), L.ChainedScheduler([L.ExponentialLR(o, 0.5)])],
+                                           [2]), 1.0, 4)
+
+
+CHAINED_ERRORS = [
+    ([{"type": "torch.ExponentialLR", "gamma": 0.9}, {"type": "torch.CosineAnnealingLR", "T_max": 10}],
+     r"schedule.schedulers\[1\].type: torch.CosineAnnealingLR cannot be chained in torch.ChainedScheduler: its step is "
+     r"not a multiplication of the current rate"),
+    ([{"type": "torch.LambdaLR", "lr_lambda": "0.9 ** t"}, {"type": "torch.ExponentialLR", "gamma": 0.9}],
+     r"schedule.schedulers\[0\].type: torch.LambdaLR cannot be chained in torch.ChainedScheduler: it computes the rate "
+     r"from base_lr at every step"),
+    ([{"type": "torch.ExponentialLR", "gamma": 0.9}, {"type": "torch.CosineAnnealingWarmRestarts", "T_0": 10}],
+     r"schedule.schedulers\[1\].type: torch.CosineAnnealingWarmRestarts cannot be chained"),
+    ([{"type": "torch.ExponentialLR", "gamma": 0.9}, {"type": "torch.OneCycleLR", "max_lr": 0.1, "total_steps": 9}],
+     r"schedule.schedulers\[1\].type: torch.OneCycleLR cannot be chained"),
+    ([{"type": "torch.ExponentialLR", "gamma": 0.9}, {"type": "torch.ChainedScheduler", "schedulers": []}],
+     r"schedule.schedulers\[1\].type: torch.ChainedScheduler cannot be chained in torch.ChainedScheduler: list its "
+     r"schedulers in this one instead"),
+    ([{"type": "torch.ExponentialLR", "gamma": 0.9}, {"type": "torch.ReduceLROnPlateau"}],
+     r"schedule.schedulers\[1\].type: torch.ReduceLROnPlateau cannot be chained .* validation metric"),
+    ([{"type": "torch.ExponentialLR", "gamma": 0.9}, {"type": "exponential", "initial_lr": 1.0, "decay_rate": 0.5}],
+     r"schedule.schedulers\[1\].type: the schedulers of torch.ChainedScheduler are torch schedulers, got type "
+     r"'exponential'; allowed: torch.StepLR, .*; for other factors, write a core 'product' node"),
+    ([{"type": "torch.ExponentialLR", "gamma": 0.9, "base_lr": 0.1}],
+     r"schedule.schedulers\[0\].base_lr: a scheduler of torch.ChainedScheduler takes the ChainedScheduler's base_lr"),
+    ([{"type": "torch.ExponentialLR", "gamma": 0.9, "steps": 10}, {"type": "torch.ExponentialLR", "gamma": 0.9}],
+     r"schedule.schedulers\[0\].steps: the schedulers of torch.ChainedScheduler all run from step 0"),
+    ([{"type": "torch.StepLR", "step_size": 0}], r"schedule.schedulers\[0\].step_size: must be an integer >= 1"),
+    ([], r"schedule.schedulers: needs at least 1 item"),
+]
+
+
+@pytest.mark.parametrize("schedulers,message", CHAINED_ERRORS,
+                         ids=[f"chained-error{i}" for i in range(len(CHAINED_ERRORS))])
+def test_invalid_chained_schedulers_are_named(schedulers, message):
+    with pytest.raises(lrspec.LrspecError, match=message):
+        alias({"type": "torch.ChainedScheduler", "base_lr": 0.1, "schedulers": schedulers})
+
+
+def test_sequential_lr_refuses_a_chained_scheduler_and_says_why():
+    chained = {"type": "torch.ChainedScheduler", "schedulers": [{"type": "torch.ExponentialLR", "gamma": 0.5}]}
+    with pytest.raises(lrspec.LrspecError, match=r"schedule.schedulers\[0\].type: torch.ChainedScheduler cannot be a "
+                                                 r"scheduler of torch.SequentialLR: torch cannot restart"):
+        alias({"type": "torch.SequentialLR", "base_lr": 0.1, "milestones": [5],
+               "schedulers": [chained, {"type": "torch.ConstantLR"}]})
+    # the core sequence says what is meant: the chain for 5 steps, then the constant rate
+    spec = alias({"type": "sequence", "phases": [{**chained, "base_lr": 0.1, "steps": 5},
+                                                 {"type": "torch.ConstantLR", "base_lr": 0.1, "factor": 1.0}]})
+    assert spec.evaluate([0, 1, 4, 5]).tolist() == [0.1, 0.05, 0.1 * 0.5 ** 4, 0.1]

@@ -14,8 +14,11 @@ thousands of steps, or reproduce the recursion itself where it is a finite table
 ``CyclicLR`` and ``OneCycleLR`` with ``cycle_momentum`` (torch's default) fill the document's momentum
 schedule, which generated code writes to each group's ``momentum`` or ``betas[0]`` as torch does.
 
+``ChainedScheduler`` multiplies: each chained scheduler multiplies the optimizer's current rate by its own change,
+so the rate is base_lr times the product of the schedulers' factors, the core ``product`` node.
+
 Not represented: ``last_epoch`` (resume state, not a parameter of the schedule), and ``MultiplicativeLR``,
-``ChainedScheduler``, ``ReduceLROnPlateau``.
+``ReduceLROnPlateau``.
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ from ..nodes import MAX_PHASES, MAX_POINTS, Params, ScaleExpression, check_expre
 from ._base import Alias
 
 __all__ = ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",
-           "CyclicLR", "OneCycleLR", "PolynomialLR", "LinearLR", "ConstantLR", "SequentialLR", "LambdaLR"]
+           "CyclicLR", "OneCycleLR", "PolynomialLR", "LinearLR", "ConstantLR", "SequentialLR", "LambdaLR",
+           "ChainedScheduler"]
 
 
 
@@ -551,6 +555,9 @@ _NOT_CHILDREN = {
     "torch.OneCycleLR": "it overwrites the optimizer's initial rate with max_lr / div_factor when built, which "
                         "changes the base of the schedulers built after it",
     "torch.SequentialLR": "torch cannot restart a SequentialLR at a milestone (it has no get_lr)",
+    "torch.ChainedScheduler": "torch cannot restart a ChainedScheduler at a milestone (it has no get_lr), and as the "
+                              "first scheduler, SequentialLR's construction steps the chained schedulers once more "
+                              "(an ExponentialLR in it starts at base_lr * gamma; pytorch issue 196243)",
 }
 
 Scheduler = Annotated[Union[_CHILDREN], Field(discriminator="type")]  # type: ignore[valid-type]  # noqa: UP007
@@ -609,3 +616,114 @@ class SequentialLR(_Torch):
                 phase["steps"] = starts[k + 1] - starts[k]
             phases.append(phase)
         return {"type": "sequence", "phases": phases}
+
+
+# --- ChainedScheduler ---------------------------------------------------------------------------------------------
+
+class _InChainedScheduler(Strict):
+    """A scheduler inside torch.ChainedScheduler: base_lr is the ChainedScheduler's, not its own."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_own_rate(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            if "base_lr" in data:
+                raise fail("a scheduler of torch.ChainedScheduler takes the ChainedScheduler's base_lr (torch's "
+                           "schedulers all scale the one optimizer's initial rate); remove base_lr here", ("base_lr",),
+                           key=True)
+            if "steps" in data:
+                raise fail("the schedulers of torch.ChainedScheduler all run from step 0, each multiplying the rate "
+                           "at every step; remove steps", ("steps",), key=True)
+        return data
+
+
+class StepLRInChainedScheduler(_InChainedScheduler, _StepLR):
+    """torch.StepLR in torch.ChainedScheduler: the factor gamma ** (t // step_size)."""
+
+
+class MultiStepLRInChainedScheduler(_InChainedScheduler, _MultiStepLR):
+    """torch.MultiStepLR in torch.ChainedScheduler: the factor gamma ** (milestones reached)."""
+
+
+class ExponentialLRInChainedScheduler(_InChainedScheduler, _ExponentialLR):
+    """torch.ExponentialLR in torch.ChainedScheduler: the factor gamma ** t."""
+
+
+class PolynomialLRInChainedScheduler(_InChainedScheduler, _PolynomialLR):
+    """torch.PolynomialLR in torch.ChainedScheduler: the factor (1 - min(t, total_iters) / total_iters) ** power."""
+
+
+class LinearLRInChainedScheduler(_InChainedScheduler, _LinearLR):
+    """torch.LinearLR in torch.ChainedScheduler: the factor from start_factor to end_factor."""
+
+
+class ConstantLRInChainedScheduler(_InChainedScheduler, _ConstantLR):
+    """torch.ConstantLR in torch.ChainedScheduler: the factor ``factor`` before total_iters, then
+    factor * (1 / factor) as torch's loop computes it (1 for factor 0, as the standalone alias gives base_lr)."""
+
+
+#: The schedulers whose step multiplies the optimizer's current rate: chained, their effects multiply.
+_CHAINABLE: tuple[type[_Scheduler], ...] = (
+    StepLRInChainedScheduler, MultiStepLRInChainedScheduler, ExponentialLRInChainedScheduler,
+    PolynomialLRInChainedScheduler, LinearLRInChainedScheduler, ConstantLRInChainedScheduler)
+_CHAINABLE_TYPES = [c.model_fields["type"].annotation.__args__[0] for c in _CHAINABLE]  # type: ignore[union-attr]
+_OVERWRITES = ("it computes the rate from base_lr at every step instead of multiplying the optimizer's current rate: "
+               "chained, it discards the factors of the schedulers before it, and those after it apply one step's "
+               "change instead of their whole factor, so torch's rate is not a product")
+_NOT_CHAINABLE = {
+    "torch.CosineAnnealingLR": "its step is not a multiplication of the current rate: it moves the rate towards "
+                               "eta_min (eta_min + r(t) * (lr - eta_min)) and, where the cosine turns up past T_max, "
+                               "adds a multiple of base_lr to it; chained, torch's rate leaves the product of the "
+                               "closed forms at step 1 when eta_min > 0, and at step T_max + 1 when eta_min is 0",
+    "torch.CosineAnnealingWarmRestarts": _OVERWRITES,
+    "torch.LambdaLR": _OVERWRITES,
+    "torch.CyclicLR": _OVERWRITES + " (and it sets the optimizer's rate to its own base_lr when built)",
+    "torch.OneCycleLR": _OVERWRITES + " (and it overwrites the optimizer's initial rate when built)",
+    "torch.SequentialLR": "it resets the optimizer's rate to base_lr when built and restarts its schedulers from "
+                          "base_lr at its milestones, discarding the factors of the other chained schedulers",
+    "torch.ChainedScheduler": "list its schedulers in this one instead: torch steps a nested ChainedScheduler's "
+                              "schedulers in turn, exactly as if they were listed here",
+    "torch.ReduceLROnPlateau": "torch refuses it in a ChainedScheduler: it follows a validation metric, not the step "
+                               "count",
+}
+
+Chainable = Annotated[Union[_CHAINABLE], Field(discriminator="type")]  # type: ignore[valid-type]  # noqa: UP007
+
+
+class ChainedScheduler(_Torch):
+    """torch.optim.lr_scheduler.ChainedScheduler as the core ``product`` node. torch steps every scheduler in turn,
+    each multiplying the optimizer's current rate by its own change, so the rate is base_lr times each scheduler's
+    factor at step t: the base is the first scheduler's closed form on base_lr, the factors are the others' closed
+    forms on 1 (spec/types/product.md). Only the schedulers whose step is such a multiplication may be chained."""
+
+    type: Literal["torch.ChainedScheduler"]
+    base_lr: Rate
+    """The optimizer's initial rate, which every chained scheduler scales."""
+    schedulers: list[Chainable] = Field(min_length=1, max_length=MAX_PHASES)
+    """The schedulers, stepped in this order: torch aliases (StepLR, MultiStepLR, ExponentialLR, PolynomialLR,
+    LinearLR, ConstantLR) written without base_lr."""
+
+    @field_validator("schedulers", mode="before")
+    @classmethod
+    def _chainable(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                kind = item.get("type") if isinstance(item, dict) else None
+                if not isinstance(kind, str) or kind in _CHAINABLE_TYPES:
+                    continue
+                hint = "; for other factors, write a core 'product' node (spec/types/product.md)"
+                if kind in _NOT_CHAINABLE:
+                    why = f"{kind} cannot be chained in torch.ChainedScheduler: {_NOT_CHAINABLE[kind]}"
+                    hint = "" if kind == "torch.ChainedScheduler" else hint
+                else:
+                    why = (f"the schedulers of torch.ChainedScheduler are torch schedulers, got type {kind!r}; "
+                           f"allowed: {', '.join(_CHAINABLE_TYPES)}")
+                raise fail(why + hint, (i, "type"))
+        return value
+
+    def core(self) -> dict[str, Any]:
+        first, *rest = self.schedulers
+        base = first.scaled(self.base_lr)
+        if not rest:
+            return base
+        return {"type": "product", "base": base, "factors": [s.scaled(1.0) for s in rest]}
