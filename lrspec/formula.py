@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .expr.tree import (Apply, Binary, Call, Compare, Const, Expr, Int, IntOp, IntParam, Local, Num, Param, Table,
                         ToReal, Unary, Var, Where)
 
-__all__ = ["Names", "Scope", "Let", "Guard", "t", "h", "PI", "real", "imin", "imax", "lt", "le", "ge", "gt", "eq", "ne", "where",
+__all__ = ["Names", "Scope", "Let", "Guard", "t", "h", "PI", "real", "imin", "imax", "whole_lengths", "lt", "le", "ge", "gt", "eq", "ne", "where",
            "cos", "sqrt", "tanh", "ieee", "ieee_call"]
 
 #: The function's counter (an integer) and, for a type's formula, its horizon.
@@ -34,6 +34,18 @@ def imin(a: Expr | int, b: Expr | int) -> Expr:
 
 def imax(a: Expr | int, b: Expr | int) -> Expr:
     return IntOp("max", _int(a), _int(b))
+
+
+def whole_lengths(s: Scope, field: str, length: int | float, counter: Expr = t) -> Expr:
+    """floor(counter / length), exactly, for a length that may be fractional (spec/numerics.md#lengths): with
+    length = n / d as written, (counter // n) * d + ((counter % n) * d) // n, so that counter * d never overflows."""
+    if isinstance(length, int):
+        return counter // s.int(field, length)
+    from .model._base import rational
+
+    exact = rational(length)
+    n, d = s.int(f"{field}_numerator", exact.numerator), s.int(f"{field}_denominator", exact.denominator)
+    return (counter // n) * d + ((counter % n) * d) // n
 
 
 def _int(x: Expr | int) -> Expr:
@@ -220,3 +232,79 @@ class Scope:
             return node  # Const
 
         return go(tree)
+
+
+class NotAtRealPosition(ValueError):
+    """A formula that needs its counter as an integer (a remainder, a table lookup): it cannot run on the real
+    position of a cycle of fractional length."""
+
+
+def at_real_position(body: list[Let | Guard], result: Expr) -> tuple[list[Let | Guard], Expr]:
+    """A formula of the integer counter ``t`` and horizon ``h`` as the same formula of a real ``t`` and ``h``
+    (spec/modifiers.md#restarts, fractional cycles): real(t) is t, integer min, max, sums and differences become
+    real ones and ``a // b`` becomes floor(a / b). A remainder or a table lookup of the counter raises
+    :class:`NotAtRealPosition` with the reason."""
+    from dataclasses import fields, replace
+
+    from .expr.tree import Count, Gather, Int, IntOp, Num, is_integer
+
+    reals = {"t", "h"}
+
+    def to_real(x: Expr) -> Expr:
+        if not is_integer(x):
+            return x
+        return Num(float(x.value)) if isinstance(x, Int) else ToReal(x)
+
+    def go(node: Expr) -> Expr:
+        if isinstance(node, Local):
+            return Local(node.name, integer=False) if node.name in reals else node
+        if isinstance(node, (Count, Gather)):
+            index = go(node.x if isinstance(node, Count) else node.index)
+            if not is_integer(index):
+                raise NotAtRealPosition("it looks the step up in a table")
+            return node
+        if isinstance(node, ToReal):
+            return to_real(go(node.value))
+        if isinstance(node, Apply):
+            args = tuple(go(a) for a in node.args)
+            if not all(is_integer(a) for a in args):
+                raise NotAtRealPosition("the schedules it is made of count whole steps")
+            return Apply(node.func, args)
+        if isinstance(node, IntOp):
+            left, right = go(node.left), go(node.right)
+            if is_integer(left) and is_integer(right):
+                return IntOp(node.op, left, right)
+            left, right = to_real(left), to_real(right)
+            if node.op in ("min", "max"):
+                return Call(node.op, (left, right), ieee=False)
+            if node.op == "//":
+                return Call("floor", (Binary("/", left, right, ieee=False),), ieee=False)
+            if node.op == "%":
+                raise NotAtRealPosition("it takes a remainder of the step")
+            return Binary(node.op, left, right, ieee=False)
+        if isinstance(node, Compare):
+            left, right = go(node.left), go(node.right)
+            if is_integer(left) != is_integer(right):
+                left, right = to_real(left), to_real(right)
+            return Compare(node.op, left, right)
+        if isinstance(node, (Table, Param, IntParam, Int, Num, Const, Var)):
+            return node
+        changes = {}
+        for f in fields(node):  # type: ignore[arg-type]
+            value = getattr(node, f.name)
+            if isinstance(value, tuple):
+                changes[f.name] = tuple(go(v) for v in value)
+            elif hasattr(value, "__dataclass_fields__"):
+                changes[f.name] = go(value)
+        return replace(node, **changes)  # type: ignore[type-var]
+
+    out: list[Let | Guard] = []
+    for step in body:
+        if isinstance(step, Let):
+            value = go(step.value)
+            if not is_integer(value):
+                reals.add(step.name)
+            out.append(Let(step.name, value))
+        else:
+            out.append(Guard(go(step.cond), go(step.value)))  # type: ignore[arg-type]
+    return out, go(result)

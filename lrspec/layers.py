@@ -10,27 +10,43 @@ import math
 from .expr.tree import Apply, Call, Count, Expr, Gather, Int
 from .noise import NORMAL_QUANTILE, uniform
 from .formula import PI, Scope, cos, eq, ge, gt, lt, real, t
-from .model.modifiers import Clamp, Noise, Restarts, Warmup, cycle_starts
+from .model._base import rational
+from .model.modifiers import Clamp, Noise, Restarts, Warmup, cycles
 
 __all__ = ["restarts", "warmup", "noise", "clamp"]
 
 def restarts(r: Restarts, s: Scope, core: str, horizon: Expr | None, floor: float,
              uses_h: bool) -> Expr:
     """spec/modifiers.md#restarts: cycle i runs the core on the cycle's own counter u; after ``limit`` cycles the
-    node's floor holds; cycle i's amplitude above the floor is decay**i."""
+    node's floor holds; cycle i's amplitude above the floor is decay**i. Cycles of fractional length start
+    between two steps: u is then real, the step's distance from the cycle's exact start."""
     floor_lr = s.num("floor", floor)
-    if r.period_mul == 1.0:  # a structural choice: equal cycles need no table of cycle starts
+    length: Expr | None = None
+    # structural choices: equal cycles need no table of cycle starts, whole cycles no real position
+    if r.period_mul == 1.0 and not r.fractional:
         period = s.int("restart_period", r.period)
         i = s.let("i", t // period)
         u = s.let("u", t - i * period)
-        length: Expr = period
+        length = period
+    elif r.period_mul == 1.0:
+        exact = rational(r.period)  # period = n / d: cycle floor(t d / n), t d computed without overflow
+        n, d = s.int("restart_period_numerator", exact.numerator), s.int("restart_period_denominator",
+                                                                          exact.denominator)
+        whole, rest = s.let("whole", t // n), s.let("rest", (t % n) * d)
+        i = s.let("i", whole * d + rest // n)
+        u = s.let("u", real(rest % n) / real(d))
+        length = s.num("restart_period", r.period)
     else:
-        starts = s.table("restart_starts", tuple(cycle_starts(r.period, r.period_mul, r.limit)))
+        c = cycles(r.period, r.period_mul, r.limit)
+        starts = s.table("restart_starts", c.first)
         i = s.let("i", Count(starts, t) - 1)
-        u = s.let("u", t - Gather(starts, i))
-        length = None  # type: ignore[assignment]
+        if not r.fractional:
+            u = s.let("u", t - Gather(starts, i))
     if r.limit is not None:
         s.guard(ge(i, s.int("restart_limit", r.limit)), floor_lr)
+    if r.period_mul != 1.0 and r.fractional:  # after the limit: the tables end with the last cycle
+        u = s.let("u", real(t - Gather(starts, i)) + Gather(s.table("restart_offsets", c.offsets, False), i))
+        length = s.let("cl", Gather(s.table("restart_lengths", c.lengths, False), i))
     if length is None:
         length = s.let("cl", Gather(starts, i + 1) - Gather(starts, i))
     args = (u, horizon if horizon is not None else length) if uses_h else (u,)

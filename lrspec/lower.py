@@ -16,9 +16,9 @@ from . import layers
 from .expand import expand
 from .expr.tree import (Apply, Binary, Call, Compare, Count, Expr, Gather, IntOp, IntParam, Local, Param, Table,
                         ToReal, Unary, Where, rewrite)
-from .formula import Guard, Let, Names, Scope, h, t
+from .formula import Guard, Let, Names, Scope, at_real_position, h, t
 from .model import Document, NodeBase
-from .model.modifiers import cycle_starts
+from .model.modifiers import cycles
 from .noise import NORMAL_CENTRAL, NORMAL_QUANTILE, NORMAL_TAIL, normal, normal_central, normal_fast, normal_tail
 from .types import node_type
 
@@ -54,10 +54,10 @@ class PlanNode:
     floor: float
     entry: str
     """The node's outermost function: lr at its counter."""
-    horizon: int | None = None
-    """Fixed horizon, or None when it is the restart cycle length (or the type has none)."""
+    horizon: int | float | None = None
+    """Fixed horizon (fractional for a fractional decay_steps), or None when it is the restart cycle length (or the type has none)."""
     cycle_starts: tuple[int, ...] | None = None
-    """restarts with period_mul != 1: start step of each cycle (last entry past 2**53 or the limit)."""
+    """restarts with period_mul != 1: the first step of each cycle (last entry past 2**53 or the limit)."""
     phases: tuple[PlanNode, ...] = field(default=())
     """A composite node: its children (a sequence's phases, a product's base and factors), in the order of
     ``NodeType.children``."""
@@ -154,7 +154,7 @@ def _unique(items: Iterator) -> list:
 
 
 def _uses_h(f: Function) -> bool:
-    return any(n == h for n in _nodes((f,)))
+    return any(isinstance(n, Local) and n.name == h.name for n in _nodes((f,)))
 
 
 class _Lowering:
@@ -181,27 +181,33 @@ class _Lowering:
             phases = tuple(self.visit(child, prefix + name) for name, child in kind.children(node))
         horizon = getattr(node, node.horizon_field) if node.horizon_field else None
         floor = kind.floor(node)
+        r = node.restarts
+        real_position = r is not None and r.fractional
 
         scope = Scope(prefix, self.names, tuple(p.entry for p in phases))
-        fixed = scope.int(node.horizon_field, horizon) if horizon is not None else None  # type: ignore[arg-type]
+        # a fractional horizon (spec/numerics.md#lengths) is not h: the type's formula reads it itself
+        fixed = scope.int(node.horizon_field, horizon) if isinstance(horizon, int) else None  # type: ignore[arg-type]
         if fixed is not None:
             result = _substitute_h(kind.formula(node, scope), scope, fixed)
         else:
             result = kind.formula(node, scope)
+        if real_position:  # spec/modifiers.md#restarts: the core runs on the real position in its cycle
+            scope.body[:], result = at_real_position(scope.body, result)
         core = self.function(f"_{kind.name}{suffix}", ("t",), scope, result, kind.section)
         uses_h = _uses_h(core)
         if uses_h:
             core = Function(core.name, ("t", "h"), core.body, core.result, core.section)
             self.functions[-1] = core
-        if kind.fast is not None:
+        if kind.fast is not None and not real_position:
             fork = scope.fork()
             result = kind.fast(node, fork)
             if fixed is not None:
                 result = _substitute_h(result, fork, fixed)
             self.fast[core.name] = Function(core.name, core.args, tuple(fork.body), result,
                                             f"{kind.section}, fast path (spec/numerics.md#fast-paths)")
-        if kind.period is not None:
-            self.periods[core.name] = kind.period(node, scope.fork())
+        period = kind.period(node, scope.fork()) if kind.period is not None and not real_position else None
+        if period is not None:
+            self.periods[core.name] = period
         entry = core.name
 
         def inner(name: str, default_h: Expr | None) -> callable:
@@ -210,14 +216,13 @@ class _Lowering:
             return call
 
         table = None
-        r = node.restarts
         if r is not None:
             s = Scope(prefix, self.names)
             result = layers.restarts(r, s, core.name, None, floor, uses_h)
             entry = self.function(f"_restarts{suffix}", ("t",), s, result, "spec/modifiers.md#restarts",
                                   "restarts").name
             if r.period_mul != 1.0:
-                table = tuple(cycle_starts(r.period, r.period_mul, r.limit))
+                table = cycles(r.period, r.period_mul, r.limit).first
         elif uses_h:  # a type with a horizon that is not the restart cycle cannot reach here: h was substituted
             raise AssertionError(f"{kind.name}: the horizon h is used but the node has neither horizon nor restarts")
         outer = [(layers.warmup, node.warmup, "warmup"), (layers.noise, node.noise, "noise")]

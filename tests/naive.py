@@ -14,6 +14,7 @@ import ast
 import math
 import operator
 import struct
+from fractions import Fraction
 from functools import lru_cache
 from statistics import NormalDist
 
@@ -27,6 +28,18 @@ def _real(v):
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise TypeError(f"not a number: {v!r}")
     return float(v)
+
+
+def _exact(v):
+    """A length as the decimal the document wrote, exactly: 2.4 -> Fraction(12, 5)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise TypeError(f"not a number: {v!r}")
+    return Fraction(v) if isinstance(v, int) else Fraction(repr(v))
+
+
+def _whole(x):
+    """An exact Fraction that is a whole number as an int (so that integer formulas see an int)."""
+    return int(x) if x.denominator == 1 else x
 
 
 def _int(v):
@@ -252,7 +265,7 @@ def core(node, tau, H):
     if kind == "constant":
         return _real(node["lr"])
     if kind == "piecewise_constant":
-        k = sum(1 for b in node["boundaries"] if _int(b) <= tau)
+        k = sum(1 for b in node["boundaries"] if _exact(b) <= tau)
         return _real(node["values"][k])
     if kind == "piecewise_linear":
         pts = [(_int(s), _real(v)) for s, v in node["points"]]
@@ -330,12 +343,12 @@ def core(node, tau, H):
 
 def cyclical(node, tau):
     lo, hi = _real(node["initial_lr"]), _real(node["maximal_lr"])
-    up = _int(node["step_size"])
-    down = _int(node.get("step_size_down", up))
+    up = _exact(node["step_size"])
+    down = _exact(node.get("step_size_down", node["step_size"]))
     C = up + down
-    cycle = 1 + tau // C
-    q = tau % C
-    h = float(q) / float(up) if q < up else float(C - q) / float(down)
+    cycle = 1 + math.floor(tau / C)
+    q = tau - (cycle - 1) * C  # exact: the position in the cycle
+    h = float(q / up) if q < up else float((C - q) / down)
     if "scale_fn" in node:
         x = float(cycle) if node.get("scale_mode", "cycle") == "cycle" else float(tau)
         scale = eval_expr(node["scale_fn"], dict(node.get("params", {}), x=x))
@@ -393,20 +406,21 @@ def one_cycle(node, tau):
 def with_restarts(node, tau):
     """main(tau): the core with restarts applied (no warmup, noise, clamp)."""
     fixed_h = node.get(HORIZON.get(node["type"], ""), None)
-    fixed_h = None if fixed_h is None else _int(fixed_h)
+    fixed_h = None if fixed_h is None else _whole(_exact(fixed_h))
     r = node.get("restarts")
     if r is None:
         return core(node, tau, fixed_h)
-    period = _int(r["period"])
-    mul = _real(r.get("period_mul", 1))
+    period = _exact(r["period"])
+    mul = _exact(r.get("period_mul", 1))
     limit = None if r.get("limit") is None else _int(r["limit"])
-    if mul == 1.0:
-        i, u, L = tau // period, tau % period, period
-    else:
-        i, S, L = 0, 0, period
+    if mul == 1:
+        i = math.floor(tau / period)
+        S, L = i * period, period
+    else:  # cycle i: L_i = period * mul**i, exact rationals
+        i, S, L = 0, Fraction(0), period
         while tau >= S + L and (limit is None or i < limit):
-            S, L, i = S + L, max(L + 1, round(float(L) * mul)), i + 1  # round(): half-even
-        u = tau - S
+            S, L, i = S + L, L * mul, i + 1
+    u, L = _whole(tau - S), _whole(L)
     floor = node_floor(node)
     if limit is not None and i >= limit:
         return floor

@@ -8,6 +8,7 @@ import textwrap
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..model.modifiers import cycles
 from ..types.base import g
 from ..types.base import steps as _steps
 from ._common import EXIT_OK, RAW, load, out
@@ -68,7 +69,11 @@ def _modifiers(node: PlanNode, indent: str, unit: str, at: Callable[[int], float
     if n.restarts is not None:
         r = n.restarts
         grow = "" if r.period_mul == 1 else f", each {g(r.period_mul)} times as long as the one before"
-        if node.cycle_starts is not None:
+        if node.cycle_starts is not None and r.fractional:
+            lengths = cycles(r.period, r.period_mul, r.limit).lengths
+            grow += f" ({', '.join(f'{x:.6g}' for x in lengths[:6])}{', ...' if len(lengths) > 6 else ''}; a cycle " \
+                    "may start between two steps)"
+        elif node.cycle_starts is not None:
             lengths = [b - a for a, b in zip(node.cycle_starts, node.cycle_starts[1:], strict=False)][:6]
             grow += f" ({', '.join(map(str, lengths))}{', ...' if len(node.cycle_starts) > 7 else ''})"
         decay = "" if r.decay == 1 else f"; cycle i peaks {g(r.decay)}**i as high above the floor"

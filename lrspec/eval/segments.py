@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ..expr.dialects import NumbaDialect
 from ..expr.render import render
-from ..expr.tree import Apply, Call, Compare, Expr, Int, IntOp, IntParam, Local, Param, Table, rewrite
+from ..expr.tree import Apply, Call, Compare, Expr, Int, IntOp, IntParam, Local, Param, Table, is_integer, rewrite
 from ..formula import Guard, Let
 from ..lower import Function, Plan, trees, walk
 from ..noise import NORMAL_CENTRAL, NORMAL_QUANTILE, NORMAL_TAIL, central
@@ -414,9 +414,16 @@ def segment_sources(plan: Plan, base: NumbaDialect, array: bool = False) -> list
     return out
 
 
+def _whole_cycles(f: Function) -> bool:
+    """Whether restarts call the core on an integer position (cycles of fractional length call it on a real one,
+    step by step)."""
+    calls = [n for step in (*f.body, f.result) for tree in trees(step) for n in walk(tree) if isinstance(n, Apply)]
+    return all(is_integer(call.args[0]) for call in calls)
+
+
 def _filler(f: Function, plan: Plan, d: _Hoisted, comment: str) -> str:
     """The filler of ``f``: the first of the generators above that applies to its form."""
-    if f.kind == "restarts":
+    if f.kind == "restarts" and _whole_cycles(f):
         return _restarts(f, d, comment)
     pieces = _split(f)
     if pieces is not None:

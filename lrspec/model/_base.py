@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import math
+from fractions import Fraction as Rational
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from .durations import DURATION_PATTERN, Clock, is_duration, resolve
+from .durations import DURATION_PATTERN, Clock, is_duration, resolve, resolve_exact
 
-__all__ = ["Strict", "T_MAX", "Steps", "Step", "Rate", "Real", "Positive", "Fraction", "Factor", "Seed", "Target", "Offset",
+__all__ = ["Strict", "T_MAX", "Steps", "Length", "Boundary", "Multiplier", "rational", "Step", "Rate", "Real", "Positive", "Fraction", "Factor", "Seed", "Target", "Offset",
            "fail", "Loc"]
 
 #: The largest counter value: every integer up to 2**53 is exact in binary64.
@@ -118,6 +119,50 @@ def _integer(low: int) -> Any:
     return check
 
 
+#: The finest fraction of a step a length may have: at most 6 decimal places.
+MAX_DENOMINATOR = 10**6
+
+
+def rational(value: int | float) -> Rational:
+    """A length as the exact rational its decimal spells: 2.4 is 12/5 (``repr`` gives the shortest decimal that
+    reads back as the same binary64, which is the decimal a document wrote)."""
+    return Rational(value) if isinstance(value, int) else Rational(repr(value))
+
+
+def _length(low: int) -> Any:
+    """A length or step that may be fractional (spec/numerics.md#lengths): a whole number stays an int, any other
+    a float whose decimal is taken as an exact rational with at most 6 decimal places."""
+    def check(value: Any, info: ValidationInfo) -> int | float:
+        what = f"must be a number {'>= 0' if low == 0 else '> 0'} and <= 2**53"
+        exact: Rational | None = None
+        if is_duration(value):
+            context = info.context or {}
+            try:
+                exact = resolve_exact(value, context.get("clock") or Clock())
+            except ValueError as exc:
+                raise fail(str(exc)) from None
+            if MAX_DENOMINATOR % exact.denominator:
+                raise fail(f"{value!r} is {exact} steps, not a decimal of at most 6 places")
+            value = int(exact) if exact.denominator == 1 else float(exact)
+        _quoted(value, what)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise fail(f"{what}, got {_shown(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise fail(f"{what}, got {_shown(value)}")
+        exact = rational(value)
+        if not (exact > 0 if low else exact >= 0) or exact > T_MAX:
+            raise fail(f"{what}, got {_shown(value)}")
+        if exact.denominator == 1:
+            return int(exact)
+        if MAX_DENOMINATOR % exact.denominator:
+            raise fail(f"{what} with at most 6 decimal places, got {_shown(value)}")
+        if exact * exact.denominator ** 2 > 2**62:
+            raise fail(f"{_shown(value)} is too long for its {len(repr(value).split('.')[-1])} decimal places: "
+                       "counters of its cycles would pass int64; round it to fewer places")
+        return value
+    return check
+
+
 def _bounded(low: float | None, high: float | None = None, *, open_low: bool = False) -> Any:
     def check(value: Any) -> float:
         out = _real(value)
@@ -127,6 +172,13 @@ def _bounded(low: float | None, high: float | None = None, *, open_low: bool = F
             raise fail(f"must be <= {high:g}, got {_shown(value)}")
         return out
     return check
+
+
+def _multiplier(value: Any) -> float:
+    out = _bounded(1.0)(value)
+    if MAX_DENOMINATOR % rational(out).denominator:
+        raise fail(f"must be a decimal of at most 6 places (lengths grow by it exactly), got {_shown(value)}")
+    return out
 
 
 def _seed(value: Any) -> int:
@@ -156,6 +208,14 @@ def _steps_schema(low: int) -> WithJsonSchema:
 Steps = Annotated[int, Field(ge=1, le=T_MAX), BeforeValidator(_integer(1)), _steps_schema(1)]
 #: A step index: an integer in [0, 2**53], or a duration.
 Step = Annotated[int, Field(ge=0, le=T_MAX), BeforeValidator(_integer(0)), _steps_schema(0)]
+#: A length that may be fractional (2.4 steps: 12/5 exactly), or a duration: > 0, at most 6 decimal places.
+Length = Annotated[Union[int, float], Field(gt=0, le=T_MAX), BeforeValidator(_length(1)),
+                   WithJsonSchema({"anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": T_MAX},
+                                             {"type": "string", "pattern": DURATION_PATTERN}]})]
+#: A step where something changes, which may be fractional (it then takes effect at the next whole step).
+Boundary = Annotated[Union[int, float], Field(ge=0, le=T_MAX), BeforeValidator(_length(0)),
+                     WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0, "maximum": T_MAX},
+                                               {"type": "string", "pattern": DURATION_PATTERN}]})]
 #: A signed step offset: an integer in [-2**53, 2**53].
 Offset = Annotated[int, Field(ge=-T_MAX, le=T_MAX), BeforeValidator(_integer(-T_MAX))]
 #: A learning rate: finite and >= 0.
@@ -168,6 +228,8 @@ Positive = Annotated[float, Field(gt=0), BeforeValidator(_bounded(0.0, open_low=
 Fraction = Annotated[float, Field(ge=0, le=1), BeforeValidator(_bounded(0.0, 1.0))]
 #: A finite real >= 1.
 Factor = Annotated[float, Field(ge=1), BeforeValidator(_bounded(1.0))]
+#: A multiplier of lengths (restart cycles): a finite real >= 1, an exact decimal of at most 6 places.
+Multiplier = Annotated[float, Field(ge=1), BeforeValidator(_multiplier)]
 #: A warmup target: a rate >= 0, or 'start' / 'end'.
 Target = Annotated[Union[Annotated[float, Field(ge=0)], Literal["start", "end"]], BeforeValidator(_target)]
 #: A noise seed: an integer in [0, 2**32).

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-__all__ = ["Clock", "DURATION_PATTERN", "resolve"]
+__all__ = ["Clock", "DURATION_PATTERN", "resolve", "resolve_exact"]
 
 #: What a duration string looks like (also used by the JSON Schema).
 DURATION_PATTERN = r"^\s*[0-9]+(\.[0-9]+)?\s*(ep|st|%)\s*$"
@@ -34,6 +34,14 @@ def is_duration(value: object) -> bool:
 
 def resolve(text: str, clock: Clock) -> int:
     """The duration ``text`` in counter steps of ``clock.unit``; ValueError with the reason otherwise."""
+    value = resolve_exact(text, clock)
+    if value.denominator != 1:
+        raise ValueError(f"{text!r} is {float(value):g} {clock.unit}s, not a whole number")
+    return int(value)
+
+
+def resolve_exact(text: str, clock: Clock) -> Fraction:
+    """The duration ``text`` in counter steps of ``clock.unit``, as an exact rational."""
     match = _DURATION.match(text)
     if match is None:
         raise ValueError(f"{text!r} is not a duration such as '5ep', '1000st' or '10%'")
@@ -51,6 +59,4 @@ def resolve(text: str, clock: Clock) -> int:
             raise ValueError(f"{text!r} needs steps_per_epoch at the top of the document to convert "
                              f"to {clock.unit}s")
         value = amount * spe if unit == "ep" else amount / spe
-    if value.denominator != 1:
-        raise ValueError(f"{text!r} is {float(value):g} {clock.unit}s, not a whole number")
-    return int(value)
+    return value

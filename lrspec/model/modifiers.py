@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import model_validator
 
-from ._base import T_MAX, Factor, Positive, Rate, Real, Seed, Step, Steps, Strict, Target, fail
+from ._base import (T_MAX, Length, Multiplier, Positive, Rate, Real, Seed, Step, Steps, Strict, Target,
+                    fail, rational)
 
-__all__ = ["Warmup", "Restarts", "Noise", "Clamp", "cycle_starts", "MAX_CYCLES"]
+__all__ = ["Warmup", "Restarts", "Noise", "Clamp", "Cycles", "cycles", "MAX_CYCLES"]
 
 #: The most restart cycles a schedule may have before its cycles pass 2**53.
 MAX_CYCLES = 100_000
@@ -68,10 +72,10 @@ class Warmup(Strict):
 class Restarts(Strict):
     """Repeat the node in cycles (SGDR, timm cycles, Keras CosineDecayRestarts)."""
 
-    period: Steps
-    """Length of the first cycle in steps."""
-    period_mul: Factor = 1.0
-    """Each cycle is this many times as long as the one before (rounded to whole steps, at least one step longer)."""
+    period: Length
+    """Length of the first cycle in steps; may be fractional (2.5: cycles start at 0, 2.5, 5, ...)."""
+    period_mul: Multiplier = 1.0
+    """Each cycle is this many times as long as the one before, exactly (1.5: lengths period * 1.5**i)."""
     decay: Positive = 1.0
     """Cycle i scales the amplitude above the node's floor by decay**i (timm cycle_decay, Keras m_mul)."""
     limit: Steps | None = None
@@ -80,29 +84,60 @@ class Restarts(Strict):
     @model_validator(mode="after")
     def _bounded_cycles(self) -> Restarts:
         if self.period_mul != 1.0:
-            cycle_starts(self.period, self.period_mul, self.limit)
+            cycles(self.period, self.period_mul, self.limit)
         return self
 
+    @property
+    def fractional(self) -> bool:
+        """Whether cycles have fractional lengths, so that a cycle starts between two steps."""
+        return isinstance(self.period, float) or self.period_mul != int(self.period_mul)
 
-def cycle_starts(period: int, period_mul: float, limit: int | None) -> list[int]:
-    """Start step of every cycle that begins at or before 2**53 (or of the first ``limit + 1``), exact integers.
 
-    L_0 = period; L_{i+1} = max(L_i + 1, round_half_even(L_i * period_mul)) with one binary64 product
-    (Python's ``round`` of a float rounds half to even).
-    """
-    starts = [0]
-    length = period
-    while starts[-1] <= T_MAX and (limit is None or len(starts) <= limit):
-        if len(starts) > MAX_CYCLES:
-            raise fail(f"period_mul {period_mul!r} with period {period} makes more than {MAX_CYCLES} cycles "
-                       "before step 2**53; use a larger period_mul or period, or set limit", ("period_mul",))
-        if length > MAX_CYCLE_LENGTH:
-            raise fail(f"period_mul {period_mul!r} makes cycle {len(starts) - 1} {length:.3g} steps long, more than "
-                       "2**62; a cycle that long never ends within 2**53 steps: lower period_mul or set limit",
+@dataclass(frozen=True)
+class Cycles:
+    """The cycles of restarts with period_mul != 1 that begin at or before 2**53 (or the first ``limit``), and
+    the start of the one after: cycle i starts at the exact rational S_i, its first whole step is ``first[i]`` =
+    ceil(S_i), and it lasts ``lengths[i]`` steps."""
+
+    first: tuple[int, ...]
+    offsets: tuple[float, ...]
+    """first[i] - S_i, rounded once to binary64 (0 where cycles have whole lengths)."""
+    lengths: tuple[float, ...]
+    """S_{i+1} - S_i, rounded once to binary64."""
+
+
+#: The most cycles restarts with a fractional period_mul may have before 2**53: each start is an exact
+#: rational whose denominator grows with the cycle index.
+MAX_FRACTIONAL_CYCLES = 2000
+
+
+@lru_cache(maxsize=256)
+def cycles(period: int | float, period_mul: float, limit: int | None) -> Cycles:
+    """The cycles of spec/modifiers.md#restarts: L_i = period * period_mul**i exactly and
+    S_i = period * (period_mul**i - 1) / (period_mul - 1), with period = p/q and period_mul = a/b as written:
+    S_i = p (a^i - b^i) / (q b^(i-1) (a - b)), one integer division per cycle."""
+    length, mul = rational(period), rational(period_mul)
+    p, q, a, b = length.numerator, length.denominator, mul.numerator, mul.denominator
+    most = MAX_CYCLES if b == 1 and q == 1 else MAX_FRACTIONAL_CYCLES
+    estimate = math.log1p(T_MAX * (a - b) / (b * float(length))) / math.log(a / b)
+    if estimate > most and (limit is None or limit > most):
+        raise fail(f"period_mul {period_mul!r} with period {period} makes about {estimate:.3g} cycles before step "
+                   f"2**53, more than {most}; use a larger period_mul or period, or set limit", ("period_mul",))
+    first, offsets, lengths = [0], [0.0], []
+    power_a, power_b = a, b  # a**(i+1), b**(i+1) for the start of cycle i + 1
+    while first[-1] <= T_MAX and (limit is None or len(first) <= limit):
+        if p * (power_a // a) > MAX_CYCLE_LENGTH * q * (power_b // b):
+            cycle = p * (power_a // a) / (q * (power_b // b))
+            raise fail(f"period_mul {period_mul!r} makes cycle {len(first) - 1} {cycle:.3g} steps long, more "
+                       "than 2**62; a cycle that long never ends within 2**53 steps: lower period_mul or set limit",
                        ("period_mul",))
-        starts.append(starts[-1] + length)
-        length = max(length + 1, round(float(length) * period_mul))
-    return starts
+        lengths.append(p * (power_a // a) / (q * (power_b // b)))
+        num, den = p * (power_a - power_b), q * (power_b // b) * (a - b)
+        whole = -(-num // den)
+        first.append(whole)
+        offsets.append((whole * den - num) / den)
+        power_a, power_b = power_a * a, power_b * b
+    return Cycles(tuple(first), tuple(offsets), tuple(lengths))
 
 
 class Noise(Strict):

@@ -47,6 +47,28 @@ class NodeBase(Strict):
         return self
 
 
+    @model_validator(mode="after")
+    def _cycles_at_real_positions(self) -> NodeBase:
+        """Cycles of fractional length run the formula on a real position (spec/modifiers.md#restarts)."""
+        if self.restarts is None or not self.restarts.fractional:
+            return self
+        from ..formula import Names, NotAtRealPosition, Scope, at_real_position
+        from ..types import TYPES
+
+        kind = TYPES.get(getattr(self, "type", ""))
+        if kind is None:
+            return self
+        children = kind.children(self) if kind.children is not None else []
+        scope = Scope("", Names(), tuple(f"_child{k}" for k in range(len(children))))
+        try:
+            at_real_position(scope.body, kind.formula(self, scope))
+        except NotAtRealPosition as exc:
+            raise fail(f"restarts with cycles of fractional length need a formula of the real position in the "
+                       f"cycle, and {kind.name} cannot run on one: {exc}; use a whole period and a whole "
+                       "period_mul", ("restarts",)) from None
+        return self
+
+
 def check_params(params: dict[str, float]) -> dict[str, float]:
     import re
 

@@ -66,9 +66,9 @@ class NodeType:
     fast: Callable[[Any, Scope], Expr] | None = None
     """The reference kernel's fast path over runs of steps, when there is one: another formula of the same
     values within the tolerance of spec/numerics.md#fast-paths (a per-step form that vectorizes)."""
-    period: Callable[[Any, Scope], Expr] | None = None
-    """A length after which the formula starts over (a cycle), as a number of the scope: the kernel splits runs
-    there and computes what depends on the cycle alone once per cycle (the values do not change)."""
+    period: Callable[[Any, Scope], Expr | None] | None = None
+    """A length after which the formula starts over (a cycle), as a number of the scope (None for this node): the
+    kernel splits runs there and computes what depends on the cycle alone once per cycle (the values do not change)."""
 
     @property
     def composite(self) -> bool:

@@ -3,13 +3,14 @@ tensorflow-addons' CyclicalLearningRate and torch's CyclicLR, with a scale writt
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from ..expr import parse
 from ..formula import Scope, lt, real, t, where
-from ..model._base import Positive, Rate, Steps, fail
+from ..model._base import Length, Positive, Rate, fail, rational
 from ..model.nodes import NodeBase, Params, ScaleExpression
 from .base import NodeType, Shape, g, steps
 
@@ -27,9 +28,9 @@ class Cyclical(NodeBase):
     """Rate at the start of each cycle."""
     maximal_lr: Rate
     """Rate at the peak (before scaling)."""
-    step_size: Steps
-    """Steps from the start of a cycle to its peak."""
-    step_size_down: Steps | None = None
+    step_size: Length
+    """Steps from the start of a cycle to its peak; may be fractional (tfa, torch CyclicLR)."""
+    step_size_down: Length | None = None
     """Steps from the peak to the end of the cycle; default step_size."""
     mode: Literal["triangular", "triangular2", "exp_range"] | None = None
     """A built-in scale: triangular (1), triangular2 (1/2**(cycle-1)), exp_range (gamma**t). Exclusive with scale_fn."""
@@ -59,7 +60,18 @@ class Cyclical(NodeBase):
                            ("scale_mode",))
         if self.params and self.scale_fn is None:
             raise fail("params are used only by scale_fn", ("params",))
+        up, down, d = self.scaled()
+        if (up + down) * d > 2**62:
+            raise fail(f"the cycle of {float(rational(self.step_size) + rational(self.step_size_down or self.step_size)):g} "
+                       f"steps in units of 1/{d} step passes int64; use fewer decimal places", ("step_size",))
         return self
+
+    def scaled(self) -> tuple[int, int, int]:
+        """The half cycles in units of 1/d step, d the least common denominator (1 for whole step sizes)."""
+        up = rational(self.step_size)
+        down = rational(self.step_size_down) if self.step_size_down is not None else up
+        d = math.lcm(up.denominator, down.denominator)
+        return int(up * d), int(down * d), d
 
     def scale(self) -> tuple[str, dict[str, float], bool] | None:
         """The scale as (expression, params, by cycle), or None for no scale (triangular)."""
@@ -73,11 +85,18 @@ class Cyclical(NodeBase):
 
 
 def formula(n: Cyclical, s: Scope):
-    up = s.int("step_size", n.step_size)
-    down = s.int("step_size_down", n.step_size_down or n.step_size)
-    length = s.int("cycle_length", n.step_size + (n.step_size_down or n.step_size))
-    q = s.let("q", t % length)
-    cycle = s.let("cycle", 1 + t // length)
+    u, v, d = n.scaled()
+    up = s.int("step_size", u)
+    down = s.int("step_size_down", v)
+    length = s.int("cycle_length", u + v)
+    if d == 1:  # a structural choice: whole step sizes need no scaled counter
+        q = s.let("q", t % length)
+        cycle = s.let("cycle", 1 + t // length)
+    else:  # spec/types/cyclical.md: in units of 1/d step, q = (t d) mod (u + v), without forming t d
+        scale = s.int("step_denominator", d)
+        rest = s.let("rest", (t % length) * scale)
+        q = s.let("q", rest % length)
+        cycle = s.let("cycle", 1 + (t // length) * scale + rest // length)
     hh = s.let("hh", where(lt(q, up), real(q) / real(up), real(length - q) / real(down)))
     initial = s.num("initial_lr", n.initial_lr)
     amplitude = s.num("maximal_lr", n.maximal_lr) - initial
@@ -101,9 +120,21 @@ def describe(p, unit: str) -> str:
         scale = "; amplitude halved every cycle" if n.mode == "triangular2" else \
             f"; amplitude scaled by {g(n.gamma or 1.0)} ** t"
     return (f"cyclical between {g(n.initial_lr)} and {g(n.maximal_lr)}: {steps(n.step_size, unit)} up, "
-            f"{steps(down, unit)} down (cycles of {steps(n.step_size + down, unit)}){scale}")
+            f"{steps(down, unit)} down (cycles of {steps(_g(rational(n.step_size) + rational(down)), unit)}){scale}")
 
 
-TYPE = NodeType(model=Cyclical, formula=formula, describe=describe,
-                period=lambda n, s: s.int("cycle_length", n.step_size + (n.step_size_down or n.step_size)),
-                shape=lambda p, shape_of: Shape(period=p.node.step_size + (p.node.step_size_down or p.node.step_size)))
+def _g(x) -> int | float:
+    return int(x) if x.denominator == 1 else float(x)
+
+
+def _period(n: Cyclical, s: Scope):
+    u, v, d = n.scaled()
+    return s.int("cycle_length", u + v) if d == 1 else None
+
+
+def _shape(p, shape_of) -> Shape:
+    u, v, d = p.node.scaled()
+    return Shape(period=(u + v) // math.gcd(u + v, d))  # the rate repeats every (u + v) / gcd steps
+
+
+TYPE = NodeType(model=Cyclical, formula=formula, describe=describe, period=_period, shape=_shape)

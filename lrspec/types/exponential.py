@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from ..formula import Scope, h, ieee, real, t
-from ..model._base import Positive, Rate, Steps
+from ..formula import Scope, h, ieee, real, t, whole_lengths
+from ..model._base import Length, Positive, Rate
 from ..model.nodes import NodeBase
 from .base import NodeType, Shape, g, steps
 
@@ -20,14 +20,18 @@ class Exponential(NodeBase):
     """Rate at step 0."""
     decay_rate: Positive
     """Factor applied every decay_steps steps."""
-    decay_steps: Steps | None = None
-    """Steps per factor of decay_rate (the horizon)."""
+    decay_steps: Length | None = None
+    """Steps per factor of decay_rate (the horizon); may be fractional (timm decay_t 2.4)."""
     staircase: bool = False
     """Decay in whole steps of decay_steps."""
 
 
 def formula(n: Exponential, s: Scope):
-    e = s.let("e", real(t // h) if n.staircase else real(t) / real(h))
+    if isinstance(n.decay_steps, float):  # a fractional length: exact whole periods (spec/numerics.md#lengths)
+        e = s.let("e", real(whole_lengths(s, "decay_steps", n.decay_steps)) if n.staircase else
+                  real(t) / s.num("decay_steps", n.decay_steps))
+    else:
+        e = s.let("e", real(t // h) if n.staircase else real(t) / real(h))
     return s.num("initial_lr", n.initial_lr) * ieee("**", s.num("decay_rate", n.decay_rate), e)
 
 

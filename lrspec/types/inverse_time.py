@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from ..formula import Scope, h, real, t
-from ..model._base import Rate, Steps
+from ..formula import Scope, h, real, t, whole_lengths
+from ..model._base import Length, Rate
 from ..model.nodes import NodeBase
 from .base import NodeType, Shape, g, steps
 
@@ -20,14 +20,18 @@ class InverseTime(NodeBase):
     """Rate at step 0."""
     decay_rate: Rate
     """How fast the rate falls: it halves when decay_rate * t / decay_steps = 1."""
-    decay_steps: Steps | None = None
-    """The time scale (the horizon)."""
+    decay_steps: Length | None = None
+    """The time scale (the horizon); may be fractional."""
     staircase: bool = False
     """Use whole multiples of decay_steps."""
 
 
 def formula(n: InverseTime, s: Scope):
-    e = s.let("e", real(t // h) if n.staircase else real(t) / real(h))
+    if isinstance(n.decay_steps, float):  # a fractional length: exact whole periods (spec/numerics.md#lengths)
+        e = s.let("e", real(whole_lengths(s, "decay_steps", n.decay_steps)) if n.staircase else
+                  real(t) / s.num("decay_steps", n.decay_steps))
+    else:
+        e = s.let("e", real(t // h) if n.staircase else real(t) / real(h))
     return s.num("initial_lr", n.initial_lr) / (1.0 + s.num("decay_rate", n.decay_rate) * e)
 
 

@@ -173,3 +173,19 @@ FAMILY.update({
              "factors": [{"type": "cyclical", "initial_lr": 0.8, "maximal_lr": 1.2, "step_size": 50,
                           "noise": {"seed": 5, "pct": 0.05}}]}]},
 })
+
+#: Fractional lengths (spec/numerics.md#lengths): restart cycles of real length, grown by a fractional multiplier
+#: or of a fractional period, step-decay intervals, cyclical half cycles and boundaries between two steps.
+FAMILY.update({
+    "restarts-fractional-mul": {"type": "cosine", "initial_lr": 0.1, "final_lr": 0.001,
+                                "warmup": {"steps": 5, "initial_lr": 0.0},
+                                "restarts": {"period": 10, "period_mul": 1.5, "decay": 0.8, "limit": 40}},
+    "restarts-fractional-period": {"type": "tanh", "initial_lr": 0.1, "lr_min": 0.001,
+                                   "restarts": {"period": 7.5, "decay": 0.999}},
+    "exponential-fractional-staircase": {"type": "exponential", "initial_lr": 0.1, "decay_rate": 0.999,
+                                         "decay_steps": 2.4, "staircase": True},
+    "cyclical-fractional": {"type": "cyclical", "initial_lr": 0.001, "maximal_lr": 0.01, "step_size": 2.5,
+                            "step_size_down": 3.75, "scale_fn": "1 / (1 + x / 500)", "scale_mode": "iterations"},
+    "piecewise-fractional-boundaries": {"type": "piecewise_constant", "boundaries": [2.5, 10.2, 10.7, 2**24 + 0.5],
+                                        "values": [0.1, 0.05, 0.02, 0.01, 0.005]},
+})

@@ -98,7 +98,7 @@ def test_core_form_and_errors():
     with pytest.raises(lrspec.LrspecError, match=r"schedule.scale_fn: unknown function 'lam'"):
         _alias("CyclicalLearningRate", initial_learning_rate=1e-3, maximal_learning_rate=1e-2, step_size=5,
                scale_fn="lam(x)")
-    with pytest.raises(lrspec.LrspecError, match=r"schedule.step_size: must be an integer >= 1"):
+    with pytest.raises(lrspec.LrspecError, match=r"schedule.step_size: must be a number > 0"):
         _alias("TriangularCyclicalLearningRate", initial_learning_rate=1e-3, maximal_learning_rate=1e-2,
                step_size=0)
     with pytest.raises(lrspec.LrspecError, match=r"unknown field 'warmup'"):

@@ -142,10 +142,13 @@ def test_core_forms():
 
 
 @pytest.mark.parametrize("name,params,path,message", [
-    ("CosineLRScheduler", dict(t_initial=100, cycle_mul=1.5), "schedule.cycle_mul", "fractional lengths"),
-    ("PolyLRScheduler", dict(t_initial=100, cycle_mul=0.5), "schedule.cycle_mul", "fractional lengths"),
-    ("TanhLRScheduler", dict(t_initial=100, cycle_mul=0), "schedule.cycle_mul", "from 1 to 2\\*\\*53"),
-    ("StepLRScheduler", dict(decay_t=2.5), "schedule.decay_t", "whole number of steps"),
+    ("CosineLRScheduler", dict(t_initial=100, cycle_mul=1.5, cycle_limit=3, cycle_decay=0.5, lr_min=1e-3),
+     "schedule.cycle_mul", "fractional cycle_mul with lr_min > 0 and cycle_decay != 1 is not supported"),
+    ("PolyLRScheduler", dict(t_initial=100, cycle_mul=1.5, cycle_limit=3, k_decay=2.0), "schedule.cycle_mul",
+     "fractional cycle_mul with k_decay != 1 is not supported"),
+    ("PolyLRScheduler", dict(t_initial=100, cycle_mul=0.5), "schedule.cycle_mul", "must be >= 1"),
+    ("CosineLRScheduler", dict(t_initial=100, cycle_mul=1.0000001), "schedule.cycle_mul", "at most 6 places"),
+    ("StepLRScheduler", dict(decay_t=2.5000001), "schedule.decay_t", "at most 6 decimal places"),
     ("TanhLRScheduler", dict(t_initial=100, lb=3.0), "schedule.ub", "greater than lb"),
     ("MultiStepLRScheduler", dict(decay_t=[30, 10]), "schedule.decay_t\\[1\\]", "non-decreasing"),
     ("CosineLRScheduler", dict(t_initial=100, noise_range_t=[5, 5]), "schedule.noise_range_t", "is empty"),

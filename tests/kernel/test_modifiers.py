@@ -75,20 +75,24 @@ def test_restarts_limit_holds_the_floor():
         assert spec.evaluate(t) == pytest.approx(expected, rel=1e-14), t
 
 
-def test_non_integer_period_mul_rounds_each_cycle_to_whole_steps():
+def test_a_fractional_period_mul_gives_cycles_of_exact_real_length():
     spec = _spec({"type": "polynomial", "initial_lr": 1.0, "end_lr": 0.0, "restarts": {"period": 10,
                                                                                         "period_mul": 1.5}})
-    # lengths: 10, 15, round(22.5) = 22 (half to even), round(33.0) = 33, round(49.5) = 50
-    lengths = [10, 15, 22, 33, 50]
-    start = 0
-    for length in lengths:
-        assert spec.evaluate(start) == 1.0
-        assert spec.evaluate(start + length - 1) == pytest.approx(1 / length, rel=1e-15)
-        start += length
-    slow = _spec({"type": "polynomial", "initial_lr": 1.0, "restarts": {"period": 1, "period_mul": 1.1}})
-    # 1 * 1.1 rounds to 1, so the next cycle is one step longer: 1, 2, 3 (2.2 -> 2 -> max(3, 2)), ...
-    assert [slow.evaluate(t) for t in (0, 1, 2, 3, 4, 5, 6)] == [1.0, 1.0, 0.5, 1.0, pytest.approx(2 / 3),
-                                                                 pytest.approx(1 / 3), 1.0]
+    # cycles of 10 * 1.5**i start at 0, 10, 25, 47.5, 81.25; a step's position is its distance from its cycle's
+    # exact start, so 47 is late in cycle 2 and 48 half a step into cycle 3
+    expected = {0: 1.0, 9: 1 - 9 / 10, 10: 1.0, 24: 1 - 14 / 15, 25: 1.0, 47: 1 - 22 / 22.5, 48: 1 - 0.5 / 33.75,
+                81: 1 - 33.5 / 33.75, 82: 1 - 0.75 / 50.625}
+    for t, value in expected.items():
+        assert spec.evaluate(t) == pytest.approx(value, rel=1e-15), t
+
+
+def test_a_fractional_period_restarts_between_steps():
+    spec = _spec({"type": "polynomial", "initial_lr": 1.0, "end_lr": 0.0, "restarts": {"period": 2.5}})
+    # cycles start at 0, 2.5, 5, 7.5: step 3 is half a step into cycle 1, step 5 starts cycle 2
+    assert [spec.evaluate(t) for t in range(9)] == [pytest.approx(v, rel=1e-15) for v in
+                                                    (1.0, 0.6, 0.2, 0.8, 0.4, 1.0, 0.6, 0.2, 0.8)]
+    far = 10**12 + 1  # 10**12 is a multiple of 2.5: far is one step into its cycle
+    assert spec.evaluate(far) == pytest.approx(0.6, rel=1e-15)
 
 
 def test_restarts_keep_a_fixed_horizon_when_given():

@@ -279,18 +279,23 @@ U_PROBE = {"type": "expression", "expr": "t + 1"}
     # fixed horizon: H stays 5 within 10-step cycles
     ("fixed-h", rs(dict(COS_R, decay_steps=5), period=10), 12, 0.1 + (1.0 - 0.1) * c(2, 5)),
     ("fixed-h-after", rs(dict(COS_R, decay_steps=5), period=10), 17, 0.1),
-    # period 3, mul 1.5: L1 = max(4, round_half_even(4.5) = 4) = 4, L2 = 6; S = 0, 3, 7, 13
-    ("half-even-6", rs(U_PROBE, period=3, period_mul=1.5, decay=2), 6, 2.0 ** 1 * (3.0 + 1.0)),
-    ("half-even-7", rs(U_PROBE, period=3, period_mul=1.5, decay=2), 7, 2.0 ** 2 * (0.0 + 1.0)),
-    ("half-even-13", rs(U_PROBE, period=3, period_mul=1.5, decay=2), 13, 2.0 ** 3 * 1.0),
-    # period 5, mul 1.5: L1 = round_half_even(7.5) = 8; S = 0, 5, 13
-    ("half-even-up", rs(U_PROBE, period=5, period_mul=1.5, decay=2), 12, 2.0 * (7.0 + 1.0)),
-    ("half-even-up-13", rs(U_PROBE, period=5, period_mul=1.5, decay=2), 13, 4.0 * 1.0),
-    # period 2, mul 1.25: L = 2, max(3, 2) = 3, max(4, 4) = 4, 5; S = 0, 2, 5, 9, 14
-    ("min-growth-4", rs(U_PROBE, period=2, period_mul=1.25, decay=2), 4, 2.0 * (2.0 + 1.0)),
-    ("min-growth-5", rs(U_PROBE, period=2, period_mul=1.25, decay=2), 5, 4.0 * 1.0),
-    ("min-growth-13", rs(U_PROBE, period=2, period_mul=1.25, decay=2), 13, 8.0 * (4.0 + 1.0)),
-    ("min-growth-14", rs(U_PROBE, period=2, period_mul=1.25, decay=2), 14, 16.0 * 1.0),
+    # period 3, mul 1.5: L = 3, 4.5, 6.75, 10.125 exactly; S = 0, 3, 7.5, 14.25, 24.375; u = t - S_i
+    ("exact-6", rs(U_PROBE, period=3, period_mul=1.5, decay=2), 6, 2.0 ** 1 * (3.0 + 1.0)),
+    ("exact-7", rs(U_PROBE, period=3, period_mul=1.5, decay=2), 7, 2.0 ** 1 * (4.0 + 1.0)),
+    ("exact-8", rs(U_PROBE, period=3, period_mul=1.5, decay=2), 8, 2.0 ** 2 * (0.5 + 1.0)),
+    ("exact-14", rs(U_PROBE, period=3, period_mul=1.5, decay=2), 14, 2.0 ** 2 * (6.5 + 1.0)),
+    ("exact-15", rs(U_PROBE, period=3, period_mul=1.5, decay=2), 15, 2.0 ** 3 * (0.75 + 1.0)),
+    # period 5, mul 1.5: S = 0, 5, 12.5
+    ("exact-up-12", rs(U_PROBE, period=5, period_mul=1.5, decay=2), 12, 2.0 * (7.0 + 1.0)),
+    ("exact-up-13", rs(U_PROBE, period=5, period_mul=1.5, decay=2), 13, 4.0 * (0.5 + 1.0)),
+    # period 2, mul 1.25: L = 2, 2.5, 3.125, 3.90625; S = 0, 2, 4.5, 7.625, 11.53125
+    ("exact-slow-4", rs(U_PROBE, period=2, period_mul=1.25, decay=2), 4, 2.0 * (2.0 + 1.0)),
+    ("exact-slow-5", rs(U_PROBE, period=2, period_mul=1.25, decay=2), 5, 4.0 * (0.5 + 1.0)),
+    ("exact-slow-11", rs(U_PROBE, period=2, period_mul=1.25, decay=2), 11, 8.0 * (3.375 + 1.0)),
+    ("exact-slow-12", rs(U_PROBE, period=2, period_mul=1.25, decay=2), 12, 16.0 * (0.46875 + 1.0)),
+    # a fractional period: cycles of 2.5 steps start at 0, 2.5, 5, ...; 10**12 + 3 is 3 steps past a start
+    ("fractional-period-3", rs(U_PROBE, period=2.5), 3, 0.5 + 1.0),
+    ("fractional-period-far", rs(U_PROBE, period=2.5), 10**12 + 3, 0.5 + 1.0),
     ("floor-poly", rs(dict(POLY, decay_steps=10), period=10, limit=1), 10, 0.01),
     ("floor-alpha", rs(dict(COS_ALPHA), period=20, limit=1), 25, 0.5 * 0.2),
     ("floor-alpha-decay", rs(dict(COS_ALPHA), period=20, decay=0.5), 27,
@@ -485,10 +490,17 @@ def test_counter_accepts_numpy_int():
     same(lr(ex("t"), np.int64(12)), 12.0)
 
 
-@pytest.mark.parametrize("bad", ["10", True, 2.5])
-def test_step_fields_must_be_integers(bad):
+@pytest.mark.parametrize("bad", ["10", True])
+def test_length_fields_must_be_numbers(bad):
     with pytest.raises((TypeError, ValueError)):
         lr(dict(EXP, decay_steps=bad), 3)
+
+
+def test_a_fractional_length_is_the_decimal_as_written():
+    # 12 / 2.4 is 5 exactly, where the binary64 quotient 12 // 2.4 is 4.0
+    stairs = dict(EXP, decay_steps=2.4, staircase=True)
+    same(lr(stairs, 12), lr(stairs, 14))
+    assert lr(stairs, 11) != lr(stairs, 12)
 
 
 def test_document_version():

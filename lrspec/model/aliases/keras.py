@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from .._base import T_MAX, Factor, Positive, Rate, Real, Seed, Step, Steps, fail
+from .._base import T_MAX, Boundary, Length, Multiplier, Positive, Rate, Real, Seed, Step, Steps, fail, rational
 from ..nodes import MAX_POINTS
 from ._base import Alias
 
@@ -83,26 +83,16 @@ class CosineDecayRestarts(_Keras):
     type: Literal["keras.CosineDecayRestarts"]
     initial_learning_rate: Rate
     """Rate at the start of the first cycle."""
-    first_decay_steps: Steps
-    """Length of the first cycle."""
-    t_mul: Factor = 2.0
-    """Each cycle is t_mul times as long as the one before; a whole number (1, 2, 3, ...)."""
+    first_decay_steps: Length
+    """Length of the first cycle; may be fractional."""
+    t_mul: Multiplier = 2.0
+    """Each cycle is t_mul times as long as the one before, exactly (1.5: cycles of first_decay_steps * 1.5**i)."""
     m_mul: Positive = 1.0
     """Cycle i scales the amplitude above the floor by m_mul**i (the floor itself is not scaled)."""
     alpha: Rate = 0.0
     """The floor as a fraction of initial_learning_rate (above 1 the cosines rise)."""
     name: str = "SGDRDecay"
     """Keras's op name scope; accepted and ignored."""
-
-    @field_validator("t_mul")
-    @classmethod
-    def _whole(cls, value: float) -> float:
-        if value != math.floor(value):
-            raise fail(f"must be a whole number (1, 2, 3, ...), got {value!r}: Keras makes cycles of "
-                       f"first_decay_steps * t_mul**i steps, which are fractional for a non-integer t_mul and cannot "
-                       "be reproduced with whole steps; use a whole t_mul, or the core 'cosine' node with 'restarts' "
-                       "and period_mul (cycle lengths rounded to whole steps)")
-        return value
 
     @model_validator(mode="after")
     def _finite(self) -> CosineDecayRestarts:
@@ -121,8 +111,8 @@ class ExponentialDecay(_Keras):
     type: Literal["keras.ExponentialDecay"]
     initial_learning_rate: Rate
     """Rate at step 0."""
-    decay_steps: Steps
-    """Steps per factor of decay_rate."""
+    decay_steps: Length
+    """Steps per factor of decay_rate; may be fractional."""
     decay_rate: Positive
     """Factor applied every decay_steps steps."""
     staircase: bool = False
@@ -140,22 +130,13 @@ class PiecewiseConstantDecay(_Keras):
     boundaries[i-1] < step <= boundaries[i], values[-1] after the last boundary: the value changes at boundary + 1."""
 
     type: Literal["keras.PiecewiseConstantDecay"]
-    boundaries: list[Step] = Field(min_length=1, max_length=MAX_POINTS)
-    """Integer steps, strictly increasing; the last step of each value (the next value starts at boundary + 1)."""
+    boundaries: list[Boundary] = Field(min_length=1, max_length=MAX_POINTS)
+    """Steps, strictly increasing; the value changes after each (at floor(boundary) + 1: Keras casts a float
+    boundary to the integer step's type, which truncates it)."""
     values: list[Rate] = Field(min_length=2, max_length=MAX_POINTS + 1)
     """len(boundaries) + 1 rates."""
     name: str = "PiecewiseConstant"
     """Keras's op name scope; accepted and ignored."""
-
-    @field_validator("boundaries", mode="before")
-    @classmethod
-    def _integers(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            for i, b in enumerate(value):
-                if isinstance(b, float) and math.isfinite(b) and b != math.floor(b):
-                    raise fail(f"must be an integer step, got {b!r}: Keras casts boundaries to the step's integer "
-                               f"type, which truncates {b!r} to {math.trunc(b)}; write the integer", (i,))
-        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> PiecewiseConstantDecay:
@@ -167,13 +148,21 @@ class PiecewiseConstantDecay(_Keras):
                 raise fail(f"must be < 2**53 (the value after it starts at boundary + 1 <= 2**53), got {b}",
                            ("boundaries", i))
         if len(self.values) != len(self.boundaries) + 1:
-            raise fail(f"needs len(boundaries) + 1 = {len(self.boundaries) + 1} values, got {len(self.values)}",
-                       ("values",))
+            raise fail(f"needs len(boundaries) + 1 = {len(self.boundaries) + 1} values, got "
+                       f"{len(self.values)}", ("values",))
         return self
 
     def core(self) -> dict[str, Any]:
-        return {"type": "piecewise_constant", "boundaries": [b + 1 for b in self.boundaries],
-                "values": list(self.values)}
+        firsts: list[int] = []
+        values = [self.values[0]]
+        for b, value in zip(self.boundaries, self.values[1:], strict=True):
+            first = math.floor(rational(b)) + 1
+            if firsts and firsts[-1] == first:  # 2.2 and 2.7 both change the value at step 3
+                values[-1] = value
+            else:
+                firsts.append(first)
+                values.append(value)
+        return {"type": "piecewise_constant", "boundaries": firsts, "values": values}
 
 
 class PolynomialDecay(_Keras):
@@ -204,7 +193,7 @@ class InverseTimeDecay(_Keras):
     type: Literal["keras.InverseTimeDecay"]
     initial_learning_rate: Rate
     """Rate at step 0."""
-    decay_steps: Steps
+    decay_steps: Length
     """The time scale."""
     decay_rate: Rate
     """Slope of the denominator per decay_steps steps."""

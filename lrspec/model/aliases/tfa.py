@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from .._base import Positive, Rate, Steps
+from .._base import Length, Positive, Rate
 from ..nodes import Params, ScaleExpression
 from ._base import Alias
 
@@ -26,8 +26,8 @@ class _Cyclical(Alias):
     """Rate at the start of each cycle."""
     maximal_learning_rate: Rate
     """Rate at the peak of the first cycle (before scaling)."""
-    step_size: Steps
-    """Steps from the start of a cycle to its peak (half a cycle)."""
+    step_size: Length
+    """Steps from the start of a cycle to its peak (half a cycle); may be fractional."""
 
     def _cyclical(self, **scale: Any) -> dict[str, Any]:
         return {"type": "cyclical", "initial_lr": self.initial_learning_rate,

@@ -28,7 +28,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from .._base import T_MAX, Positive, Rate, Real, Seed, Step, Steps, fail
+from .._base import T_MAX, Length, Multiplier, Positive, Rate, Real, Seed, Step, Steps, fail
 from ..nodes import MAX_PHASES
 from ._base import Alias
 
@@ -58,13 +58,6 @@ def _noise_range(value: Any) -> Any:
     if not 0 <= t0 <= T_MAX:
         raise fail(f"{what}, <= 2**53, got {t0}")
     return t0
-
-
-def _decay_t(value: Any) -> Any:
-    if isinstance(value, float) and math.isfinite(value) and value != math.floor(value):
-        raise fail(f"must be a whole number of steps, got {value!r}: lrspec counters are integers and cannot "
-                   "reproduce timm's fractional t // decay_t; use a whole decay_t")
-    return value
 
 
 #: timm's noise window: one start step, or a [start, end) pair.
@@ -118,25 +111,12 @@ class _Cycling(_TimmScheduler):
     """Length of the first cycle in steps."""
     lr_min: Rate = 0.0
     """Rate at the end of every cycle and after the last one."""
-    cycle_mul: Real = 1.0
-    """Each cycle is cycle_mul times as long as the one before; a whole number here."""
+    cycle_mul: Multiplier = 1.0
+    """Each cycle is cycle_mul times as long as the one before, exactly (1.5: cycles of t_initial * 1.5**i)."""
     cycle_decay: Positive = 1.0
     """Cycle i peaks at base_lr * cycle_decay ** i."""
     cycle_limit: Step = 1
     """Number of cycles; afterwards the rate is lr_min (0: lr_min from the start)."""
-
-    @field_validator("cycle_mul")
-    @classmethod
-    def _whole_cycle_mul(cls, value: float) -> float:
-        if value != math.floor(value):
-            raise fail(f"must be a whole number, got {value!r}: timm's cycles with a fractional cycle_mul have "
-                       "fractional lengths (t_initial * cycle_mul ** i), which whole-step counters cannot reproduce; "
-                       "use a whole cycle_mul, or a core node with restarts (its period_mul rounds every cycle to "
-                       "whole steps)")
-        if not 1 <= value <= T_MAX:
-            raise fail(f"must be a whole number from 1 to 2**53, got {value!r} (timm's cycle index needs "
-                       "cycle_mul >= 1)")
-        return value
 
     # the shape of one cycle, by subclass
 
@@ -163,7 +143,7 @@ class _Cycling(_TimmScheduler):
                 "params": {"lr_max": lr_max, "lr_min": self.lr_min, **self._params(), "t_i": float(horizon)}}
 
     def _main(self) -> dict[str, Any]:
-        n, period, mul = self.cycle_limit, self.t_initial, int(self.cycle_mul)
+        n, period, mul = self.cycle_limit, self.t_initial, self.cycle_mul
         lr_min = {"type": "constant", "lr": self.lr_min}
         if n == 0:
             return lr_min
@@ -173,7 +153,7 @@ class _Cycling(_TimmScheduler):
         if same_decay and self._k() == 1.0:
             restarts: dict[str, Any] = {"period": period, "limit": n}
             if mul != 1:
-                restarts["period_mul"] = float(mul)
+                restarts["period_mul"] = mul
             if self.cycle_decay != 1.0:
                 restarts["decay"] = self.cycle_decay
             return {**self._shape(self.base_lr, None), "restarts": restarts}
@@ -186,7 +166,13 @@ class _Cycling(_TimmScheduler):
             if n * period > T_MAX:
                 return node
             return {"type": "sequence", "phases": [{**node, "steps": n * period}, lr_min]}
-        return self._phases(n, period, mul)
+        if mul != math.floor(mul):
+            why = "k_decay != 1" if same_decay else "lr_min > 0 and cycle_decay != 1"
+            raise fail(f"a fractional cycle_mul with {why} is not supported: lrspec writes such cycles out one by one "
+                       "as phases of a sequence, and phases last whole steps while these cycles last "
+                       f"t_initial * {mul!r}**i; use a whole cycle_mul, or {'k_decay 1' if same_decay else 'lr_min 0 or cycle_decay 1'}",
+                       ("cycle_mul",))
+        return self._phases(n, period, int(mul))
 
     def _phases(self, n: int, period: int, mul: int) -> dict[str, Any]:
         """Every cycle written out: peak base_lr * cycle_decay ** i (timm's), length t_initial * cycle_mul ** i."""
@@ -310,8 +296,8 @@ class StepLRScheduler(_TimmScheduler):
     """timm.scheduler.StepLRScheduler (timm/scheduler/step_lr.py): base_lr * decay_rate ** (t // decay_t)."""
 
     type: Literal["timm.StepLRScheduler"]
-    decay_t: Annotated[Steps, BeforeValidator(_decay_t)]
-    """Steps between two decays (a whole number here)."""
+    decay_t: Length
+    """Steps between two decays; may be fractional (2.4: the EfficientNet recipes' decay_epochs)."""
     decay_rate: Positive = 1.0
     """Factor applied every decay_t steps."""
     warmup_prefix: bool = True

@@ -32,7 +32,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from ...expr import ExpressionError, parse
-from .._base import T_MAX, Factor, Fraction, Positive, Rate, Real, Step, Steps, Strict, fail
+from .._base import T_MAX, Factor, Fraction, Length, Positive, Rate, Real, Step, Steps, Strict, fail
 from ...types.one_cycle import OneCycle
 from ..nodes import MAX_PHASES, MAX_POINTS, Params, ScaleExpression, check_expression, check_params
 from ._base import Alias
@@ -424,9 +424,9 @@ class CyclicLR(_Torch, _MomentumCycle):
     """Rate at the start of each cycle (torch sets the optimizer's rate to it)."""
     max_lr: Rate
     """Rate at the peak of a cycle, before scaling."""
-    step_size_up: Steps = 2000
-    """Steps from the start of a cycle to its peak (a whole number: lrspec counts whole steps)."""
-    step_size_down: Steps | None = None
+    step_size_up: Length = 2000
+    """Steps from the start of a cycle to its peak; may be fractional (torch takes float(step_size_up))."""
+    step_size_down: Length | None = None
     """Steps from the peak to the end of the cycle; default step_size_up."""
     mode: Literal["triangular", "triangular2", "exp_range"] = "triangular"
     """Scale of the amplitude: 1, 1 / 2 ** (cycle - 1), or gamma ** t. Ignored when scale_fn is given, as in torch."""
