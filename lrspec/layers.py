@@ -63,7 +63,9 @@ def warmup(w: Warmup, s: Scope, inner: Callable[[Expr], Expr]) -> Expr:
     first W steps, then the schedule (after the ramp with ``prefix``, under it without)."""
     steps = s.int("warmup_steps", w.steps)
     a = s.num("warmup_initial_lr", w.initial_lr) if w.start_factor is None else None
-    if isinstance(w.target_lr, str):
+    if w.target_lr == "current":  # the schedule under the ramp, at the same step
+        b = s.let("b", inner(t))
+    elif isinstance(w.target_lr, str):
         b = inner(steps if (w.target_lr == "end" and not w.prefix) else Int(0))
     else:
         b = s.num("warmup_target_lr", w.target_lr)
@@ -83,7 +85,7 @@ def warmup(w: Warmup, s: Scope, inner: Callable[[Expr], Expr]) -> Expr:
         "constant": lambda: a,
     }[w.shape]()
     s.guard(lt(t, steps), ramp)
-    return inner(t - steps if w.prefix else t)
+    return b if w.target_lr == "current" else inner(t - steps if w.prefix else t)
 
 
 def noise(z: Noise, s: Scope, inner: Callable[[Expr], Expr]) -> Expr:

@@ -16,7 +16,8 @@ from . import layers
 from .expand import expand
 from .expr.tree import (Apply, Binary, Call, Compare, Count, Expr, Gather, IntOp, IntParam, Local, Param, Table,
                         ToReal, Unary, Where, rewrite)
-from .formula import Guard, Let, Names, Scope, at_real_position, h, t
+from .formula import Guard, Let, Names, Scope, at_real_position, h, imin, t
+from .model._base import T_MAX
 from .model import Document, NodeBase
 from .model.modifiers import cycles
 from .noise import NORMAL_CENTRAL, NORMAL_QUANTILE, NORMAL_TAIL, normal, normal_central, normal_fast, normal_tail
@@ -59,6 +60,8 @@ class PlanNode:
     cycle_starts: tuple[int, ...] | None = None
     """restarts with period_mul != 1: the first step of each cycle (last entry past 2**53 or the limit)."""
     phases: tuple[PlanNode, ...] = field(default=())
+    counter_scale: int | None = None
+    """A node with a unit: steps per epoch (its counter is t // scale) or samples per step (t * scale)."""
     """A composite node: its children (a sequence's phases, a product's base and factors), in the order of
     ``NodeType.children``."""
 
@@ -158,7 +161,8 @@ def _uses_h(f: Function) -> bool:
 
 
 class _Lowering:
-    def __init__(self) -> None:
+    def __init__(self, document: Document) -> None:
+        self.document = document
         self.names = Names()
         self.nodes: list[PlanNode | None] = []
         self.functions: list[Function] = []
@@ -237,7 +241,18 @@ class _Lowering:
                 result = layer(part, s, inner(entry, None))  # type: ignore[operator]
                 entry = self.function(f"_{section}{suffix}", ("t",), s, result, f"spec/modifiers.md#{section}",
                                       section).name
-        planned = PlanNode(index, node, floor, entry, horizon, table, phases)
+        scale = None
+        if node.unit is not None:  # spec/composition.md#node-counters: the node on a counter of its own
+            s = Scope(prefix, self.names)
+            if node.unit == "epoch":
+                scale = self.document.steps_per_epoch
+                counter = t // s.int("steps_per_epoch", scale)
+            else:
+                per = scale = self.document.samples_per_step
+                counter = imin(t, s.int("last_sample_step", T_MAX // per)) * s.int("samples_per_step", per)
+            entry = self.function(f"_{node.unit}s{suffix}", ("t",), s, Apply(entry, (counter,)),
+                                  "spec/composition.md#node-counters", "unit").name
+        planned = PlanNode(index, node, floor, entry, horizon, table, phases, scale)
         self.nodes[index] = planned
         return planned
 
@@ -255,7 +270,7 @@ def lower(document: Document, momentum: bool = True) -> Plan:
     """Lower a validated document into a :class:`Plan` (library aliases are desugared first); with
     ``momentum=False`` the plan leaves out the momentum schedule."""
     core = expand(document)
-    state = _Lowering()
+    state = _Lowering(core)
     root = state.visit(core.schedule, "")
     extra = state.visit(core.momentum, "MOMENTUM_") if momentum and core.momentum is not None else None
     functions = tuple(state.functions)

@@ -166,7 +166,7 @@ def _clock(data: dict[str, Any]) -> Clock:
         return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None
 
     unit = data.get("unit") if data.get("unit") in ("step", "epoch") else "step"
-    return Clock(unit, whole("steps_per_epoch"), whole("total_steps"))
+    return Clock(unit, whole("steps_per_epoch"), whole("total_steps"), whole("samples_per_step"))
 
 
 def _nulls(data: Any, loc: Loc) -> list[Loc]:

@@ -457,6 +457,8 @@ def with_warmup(node, tau):
         b = main(node, 0)
     elif target == "end":
         b = main(node, W)
+    elif target == "current":  # the schedule running under the ramp, at the same counter
+        b = main(node, tau)
     else:
         b = _real(target)
     a = _real(w["start_factor"]) * b if "start_factor" in w else _real(w.get("initial_lr", 0))
@@ -511,9 +513,19 @@ def noise_draw(nz, tau):
     return std * _STANDARD_NORMAL.inv_cdf(low + u * (1.0 - 2.0 * low))
 
 
+#: The document being evaluated (its steps_per_epoch and samples_per_step give nodes with a unit their counter).
+_DOCUMENT: dict = {}
+
+
 def evaluate(node, tau):
     """Full node: core -> restarts -> warmup -> noise -> clamp, all on the node's counter tau (a clamp that
-    applies to the main schedule comes before the warm-up)."""
+    applies to the main schedule comes before the warm-up). A node with a unit counts epochs or samples."""
+    unit = node.get("unit")
+    if unit == "epoch":
+        tau = tau // _int(_DOCUMENT["steps_per_epoch"])
+    elif unit == "sample":
+        per = _int(_DOCUMENT["samples_per_step"])
+        tau = min(tau, T_MAX // per) * per
     lr = with_warmup(node, tau)
     nz = node.get("noise")
     if nz is not None:
@@ -539,6 +551,8 @@ def naive_lr(doc, t):
     t = operator.index(t)  # Python or NumPy integer, exact
     if not 0 <= t <= T_MAX:
         raise ValueError(f"t out of range: {t}")
+    _DOCUMENT.clear()
+    _DOCUMENT.update(doc)
     return evaluate(doc["schedule"], t)
 
 

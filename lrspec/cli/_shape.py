@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import math
+
 from ..model import T_MAX
+from ..model._base import rational
 from ..types.base import Shape
 
 if TYPE_CHECKING:
@@ -36,7 +39,8 @@ def shape_of_node(node: PlanNode) -> Shape:
             starts = list(node.cycle_starts)
         else:
             count = r.limit if r.limit is not None else MAX_MARKS
-            starts = [k * r.period for k in range(min(count, MAX_MARKS) + 1) if k * r.period <= T_MAX]
+            starts = [math.ceil(k * rational(r.period)) for k in range(min(count, MAX_MARKS) + 1)
+                      if k * r.period <= T_MAX]
         shown = starts if r.limit is not None else starts[:-1]
         out.marks = [(t, "restart") for t in shown[1:MAX_MARKS + 1]]
         if r.limit is not None:
@@ -44,7 +48,8 @@ def shape_of_node(node: PlanNode) -> Shape:
             out.marks.append((starts[r.limit], "end of cycles"))
             out.end, out.period = starts[r.limit], None
         else:
-            out.end, out.period = None, (r.period if r.period_mul == 1.0 else None)
+            # a fractional period n/d repeats every n steps
+            out.end, out.period = None, (rational(r.period).numerator if r.period_mul == 1.0 else None)
             if out.period is None:
                 out.marks = out.marks[:12]
     w = n.warmup
@@ -57,7 +62,18 @@ def shape_of_node(node: PlanNode) -> Shape:
     if n.noise is not None:
         out.end = None if n.noise.end is None or out.end is None else max(out.end, n.noise.end)
     out.marks.sort()
-    return out
+    return _counted(out, n.unit, node.counter_scale) if n.unit is not None else out
+
+
+def _counted(shape: Shape, unit: str, scale: int) -> Shape:
+    """A node's shape on its parent's counter: epoch k starts at step k * scale; sample k is at step
+    ceil(k / scale)."""
+    def step(k: int) -> int:
+        return k * scale if unit == "epoch" else -(-k // scale)
+
+    end = None if shape.end is None else min(step(shape.end), T_MAX)
+    period = shape.period * scale if unit == "epoch" and shape.period is not None else None
+    return Shape([(step(k), kind) for k, kind in shape.marks if step(k) <= T_MAX], end, period)
 
 
 def shape_of(spec: Spec) -> Shape:

@@ -54,9 +54,10 @@ def _modifiers(node: PlanNode, indent: str, unit: str, at: Callable[[int], float
     lines = []
     if n.warmup is not None:
         w = n.warmup
-        target = g(w.target_lr) if not isinstance(w.target_lr, str) else (
-            "the schedule's start value" if w.target_lr == "start" else "the value where the schedule takes over")
-        if isinstance(w.target_lr, str) and at is not None:  # the ramp ends where the schedule takes over, at W
+        target = g(w.target_lr) if not isinstance(w.target_lr, str) else {
+            "start": "the schedule's start value", "end": "the value where the schedule takes over",
+            "current": "the schedule's value at the same step (the ramp scales it)"}[w.target_lr]
+        if w.target_lr in ("start", "end") and at is not None:  # the ramp ends where the schedule takes over, at W
             target += f" ({g(at(w.steps))})"
         where = "before the schedule, which starts after it" if w.prefix else "laid over the schedule's start"
         start = g(w.initial_lr) if w.start_factor is None else f"{g(w.start_factor)} × the target"
@@ -91,7 +92,14 @@ def _modifiers(node: PlanNode, indent: str, unit: str, at: Callable[[int], float
 
 
 def _structure(node: PlanNode, unit: str, indent: str = "  ", at: Callable[[int], float] | None = None) -> list[str]:
-    lines = [f"{indent}{describe(node, unit)}"] + _modifiers(node, indent + "  ", unit, at)
+    own = node.node.unit  # type: ignore[attr-defined]
+    if own is not None:  # spec/composition.md#node-counters: the node's numbers count in its own unit
+        how = f"t // {node.counter_scale}" if own == "epoch" else f"t * {node.counter_scale}"
+        lines = [f"{indent}counted in {own}s ({how}):"]
+        unit, indent, at = own, indent + "  ", None
+    else:
+        lines = []
+    lines += [f"{indent}{describe(node, unit)}"] + _modifiers(node, indent + "  ", unit, at)
     if node.phases:
         from ..types import node_type
 

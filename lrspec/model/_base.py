@@ -189,10 +189,10 @@ def _seed(value: Any) -> int:
 
 
 def _target(value: Any) -> float | str:
-    if isinstance(value, str) and value in ("start", "end"):
+    if isinstance(value, str) and value in ("start", "end", "current"):
         return value
     if isinstance(value, str) and not _looks_numeric(value):
-        raise fail(f"must be a rate >= 0, 'start' or 'end', got {_shown(value)}")
+        raise fail(f"must be a rate >= 0, 'start', 'end' or 'current', got {_shown(value)}")
     return _bounded(0.0)(value)
 
 
@@ -230,7 +230,8 @@ Fraction = Annotated[float, Field(ge=0, le=1), BeforeValidator(_bounded(0.0, 1.0
 Factor = Annotated[float, Field(ge=1), BeforeValidator(_bounded(1.0))]
 #: A multiplier of lengths (restart cycles): a finite real >= 1, an exact decimal of at most 6 places.
 Multiplier = Annotated[float, Field(ge=1), BeforeValidator(_multiplier)]
-#: A warmup target: a rate >= 0, or 'start' / 'end'.
-Target = Annotated[Union[Annotated[float, Field(ge=0)], Literal["start", "end"]], BeforeValidator(_target)]
+#: A warmup target: a rate >= 0, or 'start' / 'end' / 'current'.
+Target = Annotated[Union[Annotated[float, Field(ge=0)], Literal["start", "end", "current"]],
+                   BeforeValidator(_target)]
 #: A noise seed: an integer in [0, 2**32).
 Seed = Annotated[int, Field(ge=0, lt=2**32), BeforeValidator(_seed)]

@@ -31,6 +31,9 @@ class Document(Strict):
     """Steps in one epoch: converts durations written as "5ep" or "1000st" to the document's unit."""
     total_steps: Steps | None = None
     """Length of the training run in steps: resolves durations written as "10%"."""
+    samples_per_step: Steps | None = None
+    """Samples in one step (the global batch size): the counter of a node with unit: sample (Megatron-LM's lengths
+    in samples)."""
     schedule: Node
     """The schedule: a node with its parameters and modifiers."""
     momentum: Node | None = None
@@ -45,6 +48,22 @@ class Document(Strict):
         if value != FORMAT_VERSION or isinstance(value, bool) or not isinstance(value, int):
             raise fail(f"unsupported format version {value!r}; this lrspec reads version {FORMAT_VERSION}")
         return value
+
+    @model_validator(mode="after")
+    def _node_units(self) -> Document:
+        for key in ("schedule", "momentum"):
+            node = getattr(self, key)
+            for path, unit in _node_units(node, (key,)) if node is not None else ():
+                if self.unit == "epoch":
+                    raise fail(f"unit: {unit} counts finer than the document, which counts epochs; give the "
+                               "document unit: step and the epoch-counted nodes unit: epoch", (*path, "unit"))
+                if unit == "epoch" and self.steps_per_epoch is None:
+                    raise fail("unit: epoch counts t // steps_per_epoch; give steps_per_epoch at the top of the "
+                               "document", (*path, "unit"))
+                if unit == "sample" and self.samples_per_step is None:
+                    raise fail("unit: sample counts t * samples_per_step; give samples_per_step (the global batch "
+                               "size) at the top of the document", (*path, "unit"))
+        return self
 
     @model_validator(mode="after")
     def _no_top_steps(self) -> Document:
@@ -69,6 +88,19 @@ class Document(Strict):
                        f"{self.schedule.type}; remove one (write cycle_momentum: false to keep this one)",
                        ("momentum",))
         return self
+
+
+def _node_units(model: BaseModel, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Every node under ``model`` (itself included) with a counter of its own, with its path and unit."""
+    unit = getattr(model, "unit", None) if not isinstance(model, Document) else None
+    if unit is not None:
+        yield path, unit
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        items = enumerate(value) if isinstance(value, (list, tuple)) else ((None, value),)
+        for index, item in items:
+            if isinstance(item, BaseModel):
+                yield from _node_units(item, (*path, name) if index is None else (*path, name, index))
 
 
 def _nested_aliases(model: BaseModel, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Alias]]:

@@ -26,6 +26,7 @@ class Clock:
     unit: str = "step"
     steps_per_epoch: int | None = None
     total_steps: int | None = None
+    samples_per_step: int | None = None
 
 
 def is_duration(value: object) -> bool:

@@ -32,7 +32,9 @@ class Warmup(Strict):
     prefix: bool = True
     """true: the main schedule starts after the warmup; false: the warmup overlays its first steps (timm warmup_prefix)."""
     target_lr: Target = "start"
-    """Where the ramp ends: a rate, 'start' (the main schedule's value at its step 0) or 'end' (its value where it takes over)."""
+    """Where the ramp ends: a rate, 'start' (the main schedule's value at its step 0), 'end' (its value where it takes
+    over) or 'current' (its value at the same step, with prefix: false: the ramp scales the schedule, as YOLO's
+    warm-up and a chained torch LinearLR do)."""
     start_factor: Rate | None = None
     """Start at this fraction of the target instead of at initial_lr (torch LinearLR, MMEngine start_factor)."""
     power: Positive | None = None
@@ -54,6 +56,9 @@ class Warmup(Strict):
             raise fail(f"power applies to shape: polynomial only, not {self.shape}", ("power",))
         if self.endpoint and self.divisor is not None:
             raise fail("give endpoint or divisor, not both (endpoint: true is divisor: steps - 1)", ("divisor",))
+        if self.target_lr == "current" and self.prefix:
+            raise fail("target_lr: current ramps towards the schedule's value at the same step, so the schedule must "
+                       "run under the ramp: add prefix: false", ("target_lr",))
         if self.endpoint and self.steps < 2:
             raise fail("endpoint: true needs steps >= 2 (the ramp divides by steps - 1)", ("endpoint",))
         if self.shape == "exponential":

@@ -5,7 +5,7 @@ The models of the core types live in their own modules, :mod:`lrspec.types`.<typ
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, ValidationInfo, model_validator
 
@@ -34,6 +34,9 @@ class NodeBase(Strict):
     """Deterministic noise on this node's rate."""
     clamp: Clamp | None = None
     """Bounds on this node's rate."""
+    unit: Literal["epoch", "sample"] | None = None
+    """This node counts in its own unit (spec/composition.md#node-counters): epoch, t // steps_per_epoch (an
+    epoch-stepped decay in a document counted in steps); sample, t * samples_per_step. Default: the parent's counter."""
 
     #: Name of the field that sets the horizon, for types that have one.
     horizon_field: ClassVar[str | None] = None

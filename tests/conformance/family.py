@@ -189,3 +189,18 @@ FAMILY.update({
     "piecewise-fractional-boundaries": {"type": "piecewise_constant", "boundaries": [2.5, 10.2, 10.7, 2**24 + 0.5],
                                         "values": [0.1, 0.05, 0.02, 0.01, 0.005]},
 })
+
+#: Nodes on counters of their own (spec/composition.md#node-counters): an epoch-stepped decay under a per-step
+#: warm-up towards the current rate (YOLO), and Megatron-LM's lengths in samples.
+FAMILY_DOCUMENTS = {
+    "node-epochs-yolo": {"lrspec": 1, "steps_per_epoch": 37, "schedule": {
+        "type": "sequence", "warmup": {"steps": 100, "initial_lr": 0.0, "prefix": False, "target_lr": "current"},
+        "phases": [{"type": "polynomial", "unit": "epoch", "initial_lr": 0.01, "end_lr": 1e-4, "decay_steps": 30,
+                    "power": 1}]}},
+    "node-samples-megatron": {"lrspec": 1, "samples_per_step": 256, "schedule": {
+        "type": "sequence", "unit": "sample",
+        "warmup": {"steps": 25601, "divisor": 25600, "initial_lr": 0.0, "prefix": False, "target_lr": 3e-4},
+        "phases": [{"type": "constant", "lr": 3e-4, "steps": 25600},
+                   {"type": "cosine", "initial_lr": 3e-4, "final_lr": 3e-5, "decay_steps": 230400, "steps": 230401},
+                   {"type": "constant", "lr": 3e-5}]}},
+}

@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
-from family import EXAMPLES, FAMILY, counted_in_steps
+from family import EXAMPLES, FAMILY, FAMILY_DOCUMENTS, counted_in_steps
 
 import lrspec
 from lrspec.codegen import generate
@@ -26,7 +26,9 @@ INT32_MAX = 2**31 - 1
 
 CASES = [pytest.param(lambda p=p: lrspec.load(p), id=p.stem) for p in EXAMPLES] + [
     pytest.param(lambda s=s, n=name: lrspec.load({"lrspec": 1, "name": n, "schedule": s}), id=name)
-    for name, s in FAMILY.items()]
+    for name, s in FAMILY.items()] + [
+    pytest.param(lambda d=d, name=name: lrspec.load({**d, "name": name}), id=name)
+    for name, d in FAMILY_DOCUMENTS.items() if "samples_per_step" not in d]
 
 #: Step constants beyond int32 where the module must still be exact for every int32 count.
 BEYOND_INT32 = {
@@ -389,3 +391,28 @@ def test_numpy_64_bit_counts_with_x64_on():
         kind, error, message = out[name]
         assert (kind, error) == ("error", "ValueError"), (name, out[name])
         assert message == f"count {shown} is outside the domain 0 <= count <= 2**53", message
+
+
+_SAMPLES_X64 = textwrap.dedent("""
+    import json, sys
+    import jax, numpy as np, lrspec
+    from lrspec.codegen import generate
+    from lrspec.conformance import import_generated, within_tolerance
+    assert jax.config.read("jax_enable_x64")
+    spec = lrspec.load(json.loads(sys.argv[1]))
+    module = import_generated(generate(spec, "jax"), "samples_x64")
+    steps = np.array([*range(0, 1200), 2**24 + 1, 2**31 + 5, 10**12, 2**45 + 3, 2**53], dtype=np.int64)
+    ok, _, _ = within_tolerance(np.asarray(module.schedule(steps), np.float64), spec.evaluate(steps), "float64")
+    print(json.dumps(bool(ok.all())))
+""")
+
+
+def test_a_node_counted_in_samples_needs_x64_and_then_agrees():
+    document = FAMILY_DOCUMENTS["node-samples-megatron"]
+    module = _module(lrspec.load(document))  # samples pass 2**32 at step 2**24: 32-bit counters cannot hold them
+    with pytest.raises(ValueError, match="need 64-bit counters"):
+        module.schedule(5)
+    env = {**os.environ, "JAX_ENABLE_X64": "1"}
+    run = subprocess.run([sys.executable, "-c", _SAMPLES_X64, json.dumps(document)], capture_output=True, text=True,
+                         env=env, timeout=300, check=True)
+    assert json.loads(run.stdout.strip().splitlines()[-1]) is True

@@ -12,7 +12,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from family import EXAMPLES, FAMILY, counted_in_steps  # noqa: E402
+from family import EXAMPLES, FAMILY, FAMILY_DOCUMENTS, counted_in_steps  # noqa: E402
 
 import lrspec  # noqa: E402
 from lrspec.codegen import default_class_name, generate  # noqa: E402
@@ -47,7 +47,8 @@ _MORE = {
 
 CASES = [pytest.param(lambda p=p: lrspec.load(p), id=p.stem) for p in EXAMPLES] + [
     pytest.param(lambda s=s, name=name: lrspec.load({"lrspec": 1, "name": name, "schedule": s}), id=name)
-    for name, s in {**FAMILY, **_MORE}.items()]
+    for name, s in {**FAMILY, **_MORE}.items()] + [
+    pytest.param(lambda d=d, name=name: lrspec.load({**d, "name": name}), id=name) for name, d in FAMILY_DOCUMENTS.items()]
 
 #: Single steps checked against the vector call: both ends, a boundary, and the large counters.
 _SAMPLES = (0, 1, 99, 1999, 2**24 + 1, 2**31 + 5, 2**53)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from family import EXAMPLES, FAMILY
+from family import EXAMPLES, FAMILY, FAMILY_DOCUMENTS
 
 import lrspec
 from lrspec.codegen import default_class_name, generate
@@ -13,7 +13,8 @@ from lrspec.conformance import check, default_steps, import_generated, within_to
 
 CASES = [pytest.param(lambda p=p: lrspec.load(p), id=p.stem) for p in EXAMPLES] + [
     pytest.param(lambda s=s, name=name: lrspec.load({"lrspec": 1, "name": name, "schedule": s}), id=name)
-    for name, s in FAMILY.items()]
+    for name, s in FAMILY.items()] + [
+    pytest.param(lambda d=d, name=name: lrspec.load({**d, "name": name}), id=name) for name, d in FAMILY_DOCUMENTS.items()]
 
 
 @pytest.mark.parametrize("make", CASES)

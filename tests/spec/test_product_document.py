@@ -77,7 +77,7 @@ def test_an_unknown_field_of_a_child_lists_the_childs_fields(tmp_path: Path):
     assert re.search(rf"{re.escape(str(path))}:7:\d+: schedule.factors\[1\].bondaries: unknown field 'bondaries'; "
                      r"did you mean 'boundaries'\?", str(info.value))
     (diagnostic,) = info.value.diagnostics
-    assert diagnostic.help == "allowed fields here: type, boundaries, values, steps, warmup, restarts, noise, clamp"
+    assert diagnostic.help == "allowed fields here: type, boundaries, values, steps, warmup, restarts, noise, clamp, unit"
 
 
 def test_an_alias_child_is_desugared_in_place():
