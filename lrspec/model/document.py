@@ -90,26 +90,22 @@ class Document(Strict):
         return self
 
 
-def _node_units(model: BaseModel, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
-    """Every node under ``model`` (itself included) with a counter of its own, with its path and unit."""
-    unit = getattr(model, "unit", None) if not isinstance(model, Document) else None
-    if unit is not None:
-        yield path, unit
+def _models(model: BaseModel, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], BaseModel]]:
+    """Every model in the tree under ``model`` (itself included), with its path."""
+    yield path, model
     for name in type(model).model_fields:
         value = getattr(model, name)
         items = enumerate(value) if isinstance(value, (list, tuple)) else ((None, value),)
         for index, item in items:
             if isinstance(item, BaseModel):
-                yield from _node_units(item, (*path, name) if index is None else (*path, name, index))
+                yield from _models(item, (*path, name) if index is None else (*path, name, index))
+
+
+def _node_units(model: BaseModel, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Every node under ``model`` (itself included) with a counter of its own, with its path and unit."""
+    return ((at, unit) for at, item in _models(model, path) if (unit := getattr(item, "unit", None)) is not None)
 
 
 def _nested_aliases(model: BaseModel, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Alias]]:
     """Every library alias in the tree under ``model`` (itself included), with its path."""
-    if isinstance(model, Alias):
-        yield path, model
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        items = enumerate(value) if isinstance(value, (list, tuple)) else ((None, value),)
-        for index, item in items:
-            if isinstance(item, BaseModel):
-                yield from _nested_aliases(item, (*path, name) if index is None else (*path, name, index))
+    return ((at, item) for at, item in _models(model, path) if isinstance(item, Alias))

@@ -71,15 +71,19 @@ class _InSequentialLR(Strict):
     @model_validator(mode="before")
     @classmethod
     def _no_own_rate(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            if "base_lr" in data:
-                raise fail("a scheduler of torch.SequentialLR takes the SequentialLR's base_lr (torch's schedulers "
-                           "all scale the one optimizer's initial rate); remove base_lr here", ("base_lr",),
-                           key=True)
-            if "steps" in data:
-                raise fail("the milestones of torch.SequentialLR set the length of each scheduler; remove steps",
-                           ("steps",), key=True)
-        return data
+        return _inner_scheduler(data, "SequentialLR", "the milestones of torch.SequentialLR set the length of each "
+                                "scheduler")
+
+
+def _inner_scheduler(data: Any, container: str, why_no_steps: str) -> Any:
+    """A scheduler's fields inside torch.<container>: neither a base_lr of its own nor steps."""
+    if isinstance(data, dict):
+        if "base_lr" in data:
+            raise fail(f"a scheduler of torch.{container} takes the {container}'s base_lr (torch's schedulers all "
+                       "scale the one optimizer's initial rate); remove base_lr here", ("base_lr",), key=True)
+        if "steps" in data:
+            raise fail(f"{why_no_steps}; remove steps", ("steps",), key=True)
+    return data
 
 
 def _gamma_decay(base_lr: float, gamma: float, period: int) -> dict[str, Any]:
@@ -626,15 +630,8 @@ class _InChainedScheduler(Strict):
     @model_validator(mode="before")
     @classmethod
     def _no_own_rate(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            if "base_lr" in data:
-                raise fail("a scheduler of torch.ChainedScheduler takes the ChainedScheduler's base_lr (torch's "
-                           "schedulers all scale the one optimizer's initial rate); remove base_lr here", ("base_lr",),
-                           key=True)
-            if "steps" in data:
-                raise fail("the schedulers of torch.ChainedScheduler all run from step 0, each multiplying the rate "
-                           "at every step; remove steps", ("steps",), key=True)
-        return data
+        return _inner_scheduler(data, "ChainedScheduler", "the schedulers of torch.ChainedScheduler all run from "
+                                "step 0, each multiplying the rate at every step")
 
 
 class StepLRInChainedScheduler(_InChainedScheduler, _StepLR):
