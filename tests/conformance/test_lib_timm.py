@@ -20,7 +20,7 @@ from lrspec.conformance import check
 from lrspec.expand import core_mapping
 
 MODULES = {"CosineLRScheduler": "cosine_lr", "TanhLRScheduler": "tanh_lr", "StepLRScheduler": "step_lr",
-           "MultiStepLRScheduler": "multistep_lr", "PolyLRScheduler": "poly_lr"}
+           "MultiStepLRScheduler": "multistep_lr", "PolyLRScheduler": "poly_lr", "WSDLRScheduler": "wsd_lr"}
 
 #: timm finds the restart cycle with math.floor(math.log(...)); for CosineLRScheduler(t_initial=100,
 #: cycle_mul=3) the logarithm falls just below the integer at these cycle starts and timm returns lr_min
@@ -70,6 +70,15 @@ CASES = [
      200, LARGE),
     ("MultiStepLRScheduler", 0.1, dict(decay_t=[30, 60, 80], decay_rate=0.1, warmup_t=5, warmup_prefix=False),
      200, LARGE),
+    # WSD: each stable and decay function, warm-up prefix, lr_min
+    ("WSDLRScheduler", 0.1, dict(t_initial=1000, decay_t=200), 1300, LARGE),
+    ("WSDLRScheduler", 0.1, dict(t_initial=1000, decay_t=300, stable_fn="rsqrt", decay_fn="linear", warmup_t=50,
+                                 warmup_lr_init=1e-5, lr_min=1e-4), 1400, LARGE),
+    ("WSDLRScheduler", 0.1, dict(t_initial=900, decay_t=900, stable_fn="power", stable_power=0.3, stable_timescale=70,
+                                 decay_fn="power", decay_power=2.0), 1000, LARGE),
+    ("WSDLRScheduler", 0.1, dict(t_initial=600, decay_t=100, decay_fn="exp", decay_ratio=0.05, lr_min=1e-3,
+                                 warmup_t=20), 700, LARGE),
+    ("WSDLRScheduler", 0.1, dict(t_initial=600, decay_t=150, decay_fn="cosine", warmup_t=10), 700, LARGE),
 ]
 
 
@@ -150,6 +159,10 @@ def test_core_forms():
     ("CosineLRScheduler", dict(t_initial=100, cycle_mul=1.0000001), "schedule.cycle_mul", "at most 6 places"),
     ("StepLRScheduler", dict(decay_t=2.5000001), "schedule.decay_t", "at most 6 decimal places"),
     ("TanhLRScheduler", dict(t_initial=100, lb=3.0), "schedule.ub", "greater than lb"),
+    ("WSDLRScheduler", dict(t_initial=100, decay_t=200), "schedule.decay_t", "must be <= t_initial"),
+    ("WSDLRScheduler", dict(t_initial=100, decay_t=20, stable_fn="rsqrt"), "schedule.stable_timescale",
+     "defaults to warmup_t"),
+    ("WSDLRScheduler", dict(t_initial=100, decay_t=20, warmup_prefix=False), "schedule.warmup_prefix", ""),
     ("MultiStepLRScheduler", dict(decay_t=[30, 10]), "schedule.decay_t\\[1\\]", "non-decreasing"),
     ("CosineLRScheduler", dict(t_initial=100, noise_range_t=[5, 5]), "schedule.noise_range_t", "is empty"),
     ("CosineLRScheduler", dict(t_initial=100, noise_range_t=[1, 2, 3]), "schedule.noise_range_t", "pair"),

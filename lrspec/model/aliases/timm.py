@@ -28,11 +28,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from .._base import T_MAX, Length, Multiplier, Positive, Rate, Real, Seed, Step, Steps, fail
+from .._base import T_MAX, Fraction, Length, Multiplier, Positive, Rate, Real, Seed, Step, Steps, fail
 from ..nodes import MAX_PHASES
 from ._base import Alias
 
-__all__ = ["CosineLRScheduler", "TanhLRScheduler", "StepLRScheduler", "MultiStepLRScheduler", "PolyLRScheduler"]
+__all__ = ["CosineLRScheduler", "TanhLRScheduler", "StepLRScheduler", "MultiStepLRScheduler", "PolyLRScheduler",
+           "WSDLRScheduler"]
 
 
 def _whole(value: Any, what: str) -> int:
@@ -346,3 +347,55 @@ class MultiStepLRScheduler(_TimmScheduler):
         if not boundaries:
             return self._modifiers({"type": "constant", "lr": values[0]})
         return self._modifiers({"type": "piecewise_constant", "boundaries": boundaries, "values": values})
+
+
+class WSDLRScheduler(_TimmScheduler):
+    """timm.scheduler.WSDLRScheduler (timm/scheduler/wsd_lr.py): a linear warm-up prefix, a stable phase (constant,
+    rsqrt or power) and a decay to lr_min over the last decay_t steps of t_initial, as the core ``wsd`` node."""
+
+    type: Literal["timm.WSDLRScheduler"]
+    t_initial: Steps
+    """Length of the stable and decay phases together (the warm-up comes before them)."""
+    decay_t: Steps
+    """Length of the decay: the last decay_t steps of t_initial."""
+    lr_min: Rate = 0.0
+    """Rate at the end of the decay, and after it."""
+    stable_fn: Literal["constant", "rsqrt", "power"] = "constant"
+    """The stable phase's factor: 1, (1 + t_s / timescale) ** -0.5 or ** -stable_power."""
+    stable_timescale: Steps | None = None
+    """Timescale of rsqrt and power; timm's default is warmup_t."""
+    stable_power: Positive = 0.5
+    """Exponent of the power stable phase."""
+    decay_fn: Literal["linear", "1-sqrt", "cosine", "power", "exp"] = "1-sqrt"
+    """The decay's factor over its progress (a callable in timm: write the core wsd node, or an expression)."""
+    decay_power: Positive = 0.5
+    """Exponent of the power decay."""
+    decay_ratio: Fraction = 0.1
+    """Final fraction of the exp decay before it is normalized to reach lr_min, 0 < decay_ratio < 1."""
+    warmup_prefix: Literal[True] = True
+    """timm's WSD warm-up is always a prefix to t_initial (the field is accepted for symmetry, and only true)."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> WSDLRScheduler:
+        if self.decay_t > self.t_initial:
+            raise fail(f"must be <= t_initial ({self.t_initial}), got {self.decay_t} (timm raises)", ("decay_t",))
+        if not 0 < self.decay_ratio < 1:
+            raise fail(f"must be > 0 and < 1, got {self.decay_ratio!r} (timm raises)", ("decay_ratio",))
+        if self.stable_fn != "constant" and self.stable_timescale is None and not self.warmup_t:
+            raise fail(f"stable_fn {self.stable_fn} needs stable_timescale, which defaults to warmup_t (0 here); "
+                       "give it", ("stable_timescale",))
+        return self
+
+    def core(self) -> dict[str, Any]:
+        node: dict[str, Any] = {"type": "wsd", "lr": self.base_lr, "final_lr": self.lr_min,
+                                "total_steps": self.t_initial, "decay_steps": self.decay_t,
+                                "decay_shape": "exponential" if self.decay_fn == "exp" else self.decay_fn}
+        if self.stable_fn != "constant":
+            node.update(stable_shape=self.stable_fn, timescale=self.stable_timescale or self.warmup_t)
+            if self.stable_fn == "power":
+                node["stable_power"] = self.stable_power
+        if self.decay_fn == "power":
+            node["decay_power"] = self.decay_power
+        if self.decay_fn == "exp":
+            node["decay_ratio"] = self.decay_ratio
+        return self._modifiers(node)
