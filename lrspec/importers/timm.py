@@ -20,7 +20,11 @@ _FIELDS = {
     "PolyLRScheduler": (*_CYCLING, "power", "k_decay"),
     "StepLRScheduler": ("decay_t", "decay_rate"),
     "MultiStepLRScheduler": ("decay_t", "decay_rate"),
+    "WSDLRScheduler": ("t_initial", "decay_t", "lr_min", "stable_fn", "stable_timescale", "stable_power", "decay_fn",
+                       "decay_power", "decay_ratio"),
 }
+#: Fields of _COMMON a scheduler does not have (its warm-up is always a prefix).
+_WITHOUT = {"WSDLRScheduler": ("warmup_prefix",)}
 _UNSUPPORTED = {
     "PlateauLRScheduler": ("its rate depends on the validation metric during training, not on the step alone",
                            "write the schedule you expect as lrspec nodes"),
@@ -42,8 +46,12 @@ def timm_document(scheduler: Any, group: int = 0, name: str | None = None) -> di
                      "lrspec schedules learning rates; import a scheduler built with param_group_field='lr'")
     node: dict[str, Any] = {"type": f"timm.{cls}",
                             "base_lr": one_group(scheduler.base_values, "timm", cls, group)}
+    if callable(getattr(scheduler, "decay_fn", None)):
+        raise refuse("timm", f"{cls} with a callable decay_fn", "its decay is Python code",
+                     "write the core 'wsd' node with a decay_shape, or an 'expression' node")
     for key in (*_FIELDS[cls], *_COMMON):
-        node[key] = getattr(scheduler, key)
+        if key not in _WITHOUT.get(cls, ()):
+            node[key] = getattr(scheduler, key)
     if scheduler.noise_range_t is not None:
         if getattr(scheduler, "noise_type", "normal") != "normal":
             raise refuse("timm", f"{cls} with noise_type={scheduler.noise_type!r}", "the timm aliases draw normal "

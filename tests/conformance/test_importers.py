@@ -154,6 +154,8 @@ TIMM = [
     ("poly_lr", "PolyLRScheduler", dict(t_initial=60, cycle_limit=3, power=2.0, lr_min=1e-3, warmup_t=7), 220),
     ("step_lr", "StepLRScheduler", dict(decay_t=30, decay_rate=0.5, warmup_t=3, warmup_lr_init=1e-4), 200),
     ("multistep_lr", "MultiStepLRScheduler", dict(decay_t=[30, 60, 80], decay_rate=0.1, warmup_t=5), 150),
+    ("wsd_lr", "WSDLRScheduler", dict(t_initial=200, decay_t=60, stable_fn="rsqrt", decay_fn="exp", decay_ratio=0.2,
+                                      lr_min=1e-4, warmup_t=20, warmup_lr_init=1e-5), 260),
 ]
 
 
