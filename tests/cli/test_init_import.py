@@ -72,7 +72,7 @@ def test_import_a_bare_keras_config(tmp_path, capsys):
     ({"class_name": "MyWarmup", "config": {"peak": 0.1}}, "cannot import keras schedule MyWarmup"),
     ({"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5, "staircase": False, "name": "mine"},
      "ExponentialDecay and InverseTimeDecay have the same parameters"),
-    ([1, 2], "a Keras schedule config is a mapping"),
+    ([1, 2], "a schedule config or run file is a mapping"),
 ])
 def test_import_refusals_are_clear(tmp_path, capsys, config, message):
     path = tmp_path / "keras.json"
@@ -126,3 +126,31 @@ def test_precommit_hook_validates_schedule_files():
         assert pattern.search(name), name
     for name in ("config.yaml", "my_schedule.yaml", "schedule.yaml.bak", ".pre-commit-config.yaml"):
         assert not pattern.search(name), name
+
+
+def test_import_a_timm_args_yaml_and_its_notes(tmp_path, capsys):
+    import yaml
+
+    path = tmp_path / "args.yaml"
+    path.write_text(yaml.safe_dump({"sched": "step", "epochs": 450, "decay_epochs": 2.4, "decay_rate": 0.97,
+                                    "warmup_epochs": 3, "warmup_lr": 1e-6, "lr": 0.016, "cooldown_epochs": 10}))
+    out = tmp_path / "schedule.yaml"
+    assert main(["import", str(path), "-o", str(out)]) == 0
+    text = out.read_text()
+    assert "# note: cooldown_epochs = 10 not carried over" in text
+    spec = lrspec.load(str(out))
+    assert spec.document.unit == "epoch" and spec.document.schedule.type == "timm.StepLRScheduler"
+    assert spec.evaluate(24) == pytest.approx(0.016 * 0.97 ** 10, rel=1e-14)  # 3 warm-up epochs are not a prefix
+
+
+def test_import_an_hf_training_arguments_json_asks_for_what_it_lacks(tmp_path, capsys):
+    path = tmp_path / "training_args.json"
+    path.write_text(json.dumps({"learning_rate": 3e-4, "lr_scheduler_type": "linear", "warmup_steps": 10,
+                                "max_steps": -1, "num_train_epochs": 2, "gradient_accumulation_steps": 1}))
+    assert main(["import", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "the number of training steps is not in the file" in err and "--batches-per-epoch" in err
+    assert main(["import", str(path), "--batches-per-epoch", "50"]) == 0
+    spec = lrspec.load(capsys.readouterr().out)
+    assert spec.document.schedule.num_training_steps == 100
+    assert spec.evaluate(10) == pytest.approx(3e-4, rel=1e-14)
