@@ -21,6 +21,8 @@ Reads, as data (never executed):
           optimizer's get_config() whose learning_rate is a schedule, or a bare schedule.get_config() dict
   hf      an HF TrainingArguments JSON (args.to_json_string()): the scheduler Trainer.create_scheduler builds
   timm    a timm args.yaml (written by train.py next to each checkpoint): create_scheduler_v2's scheduler
+  mmengine  an MMEngine config (.py read with ast, _base_ files merged, or a dumped JSON/YAML): its
+          param_scheduler, optim_wrapper.optimizer.lr and train_cfg; the epoch length is --steps-per-epoch
 The kind is recognised from the contents; --from names it. What the file does not say is asked for with a
 flag (--batches-per-epoch, --steps-per-epoch, --base-lr), and what cannot be carried over is listed in the
 document's header, never dropped. From Python, lrspec.from_keras, lrspec.from_torch and lrspec.from_timm take
@@ -42,7 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batches-per-epoch", type=int, default=None, metavar="N",
                    help="hf: len(train_dataloader), when max_steps is not set")
     p.add_argument("--steps-per-epoch", type=int, default=None, metavar="N",
-                   help="timm: updates per epoch, when the schedule is stepped per update")
+                   help="timm: updates per epoch, when the schedule is stepped per update; "
+                        "mmengine: iterations per epoch (len(train_dataloader))")
     p.add_argument("--base-lr", type=float, default=None, metavar="RATE",
                    help="timm: the learning rate, when args.yaml has lr: null (computed at run time)")
     p.add_argument("-o", "--output", metavar="OUT", default=None, help="write to OUT instead of standard output")
@@ -85,9 +88,15 @@ def _timm(data: dict, args: argparse.Namespace) -> tuple[dict, list[str]]:
     return timm_args_document(data, args.file, args.steps_per_epoch, args.base_lr, args.name)
 
 
+def _mmengine(data: dict, args: argparse.Namespace) -> tuple[dict, list[str]]:
+    from ..importers.mmengine import mmengine_document
+
+    return mmengine_document(args.file, args.steps_per_epoch, args.name)
+
+
 #: What ``lrspec import`` reads: kind -> (the document and the notes of what was not carried over).
 KINDS: dict[str, Callable[[dict, argparse.Namespace], tuple[dict, list[str]]]] = {
-    "keras": _keras, "hf": _hf, "timm": _timm}
+    "keras": _keras, "hf": _hf, "timm": _timm, "mmengine": _mmengine}
 
 
 def _kind(data: dict) -> str:
@@ -101,7 +110,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
     from ..importers._common import to_spec
 
-    data = _read(args.file)
+    data = {} if args.file.endswith(".py") else _read(args.file)  # an MMEngine .py config is parsed, never run
+    if args.file.endswith(".py") or (args.kind is None and isinstance(data, dict) and "param_scheduler" in data):
+        args.kind = args.kind or "mmengine"
     if not isinstance(data, dict):
         raise LrspecError(Diagnostic("a schedule config or run file is a mapping, got " + type(data).__name__,
                                      file=args.file))
