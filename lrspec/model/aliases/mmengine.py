@@ -113,12 +113,10 @@ class _Scheduler(Strict):
         return ""
 
     def ratio(self, n: int, scale: int) -> tuple[dict[str, Any], float]:
-        """The factor node on the window's local step k (0 <= k < n), and its value at k = n - 1."""
-        raise NotImplementedError
-
-    def curve(self, start: float, base: float, n: int, scale: int) -> tuple[dict[str, Any], float]:
-        """The rate node on the local step, from ``start`` (the rate at begin), and its value at k = n - 1."""
-        raise NotImplementedError
+        """The factor node on the window's local step k (0 <= k < n), and its value at k = n - 1: the scheduler's
+        rate curve from 1 (schedulers that only multiply override it; the others define ``curve(start, base, n,
+        scale)``, the rate node from ``start``, the rate at begin)."""
+        return self.curve(1.0, 1.0, n, scale)  # type: ignore[attr-defined]
 
     def sets_initial(self) -> float | None:
         """The optimizer's initial rate this scheduler's constructor writes (OneCycleLR), else None."""
@@ -252,9 +250,6 @@ class _PolyLR(_Scheduler):
     def exclusive_reason(self, n: int, scale: int) -> str:
         return "PolyLR with eta_min > 0: " + _AFFINE
 
-    def ratio(self, n: int, scale: int) -> tuple[dict[str, Any], float]:
-        return self.curve(1.0, 1.0, n, scale)
-
     def curve(self, start: float, base: float, n: int, scale: int) -> tuple[dict[str, Any], float]:
         span = n - 1
         if span == 0:
@@ -297,9 +292,6 @@ class _CosineAnnealingLR(_Scheduler):
             return ("CosineAnnealingLR run past T_max: past T_max its step adds a multiple of the optimizer's initial "
                     "rate, so it does not combine with another scheduler as a product")
         return "CosineAnnealingLR with a nonzero minimum: " + _AFFINE
-
-    def ratio(self, n: int, scale: int) -> tuple[dict[str, Any], float]:
-        return self.curve(1.0, 1.0, n, scale)
 
     def curve(self, start: float, base: float, n: int, scale: int) -> tuple[dict[str, Any], float]:
         period, low = self.period(n, scale), self.minimum(base)
