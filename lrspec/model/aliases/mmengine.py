@@ -29,14 +29,13 @@ momentum schedulers.
 from __future__ import annotations
 
 import math
-from abc import abstractmethod
 from collections import Counter
 from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, field_validator, model_validator
 
 from ...types.one_cycle import OneCycle
-from .._base import T_MAX, Fraction, Positive, Rate, Real, Strict, fail
+from .._base import T_MAX, Fraction, Positive, Rate, Strict, fail
 from ..nodes import MAX_PHASES, MAX_POINTS
 from ._base import Alias
 
